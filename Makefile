@@ -1,0 +1,43 @@
+# budgetcurves: `make demo` and `make test` work on a fresh machine with Python 3.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DB ?= budgetcurves.duckdb
+OUT ?= out
+
+.PHONY: setup demo test test-python test-dbt lint format bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+demo: setup
+	rm -f $(DB)
+	$(BIN)/budgetcurves run examples/logs --db $(DB) --out $(OUT)/demo.png
+	@echo "demo: wrote $(OUT)/demo.png from examples/logs via $(DB)"
+
+test: setup test-python test-dbt
+
+test-python: setup
+	$(BIN)/python -m pytest -q
+
+# dbt's own data and unit tests, on a fresh database filled from the example logs
+test-dbt: setup
+	rm -f target/test.duckdb
+	BUDGETCURVES_DB=target/test.duckdb $(BIN)/dbt build --vars '{inspect_logs: examples/logs}'
+
+lint: setup
+	$(BIN)/ruff check python scripts
+	$(BIN)/ruff format --check python scripts
+
+format: setup
+	$(BIN)/ruff format python scripts
+	$(BIN)/ruff check --fix python scripts
+
+clean:
+	rm -rf target logs $(OUT) $(DB) .pytest_cache

@@ -1,0 +1,68 @@
+{#- Engine differences, each behind adapter.dispatch with a portable default. -#}
+
+{#- A 64-bit float type: `float` is 32-bit in DuckDB and 64-bit in PostgreSQL. -#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'budgetcurves')()) }}
+{%- endmacro %}
+{% macro default__type_double() %}double{% endmacro %}
+{% macro postgres__type_double() %}double precision{% endmacro %}
+
+{#- Natural logarithm: `ln` in DuckDB, PostgreSQL and Spark; `log(x)` means log10 in PostgreSQL. -#}
+{% macro ln(expression) -%}
+    {{ return(adapter.dispatch('ln', 'budgetcurves')(expression)) }}
+{%- endmacro %}
+{% macro default__ln(expression) %}ln({{ expression }}){% endmacro %}
+
+{#- Base-10 logarithm: `log10` in DuckDB and Spark; PostgreSQL's `log(x)` is base 10. -#}
+{% macro log10(expression) -%}
+    {{ return(adapter.dispatch('log10', 'budgetcurves')(expression)) }}
+{%- endmacro %}
+{% macro default__log10(expression) %}log10({{ expression }}){% endmacro %}
+{% macro postgres__log10(expression) %}log({{ expression }}){% endmacro %}
+
+{#- Integers 0 .. n-1 as a one-column relation named `step_index`. -#}
+{% macro integer_series(n) -%}
+    {{ return(adapter.dispatch('integer_series', 'budgetcurves')(n)) }}
+{%- endmacro %}
+{% macro default__integer_series(n) -%}
+    {#- portable: cross join of digits, no engine-specific generator -#}
+    {%- set digits = (n - 1) | string | length -%}
+    select step_index from (
+        select
+            {%- for d in range(digits) %}
+            {{ '+ ' if not loop.first }}d{{ d }}.digit * {{ 10 ** d }}
+            {%- endfor %} as step_index
+        from
+        {%- for d in range(digits) %}
+            {{ 'cross join ' if not loop.first }}(
+                {%- for i in range(10) %}
+                select {{ i }} as digit {{ 'union all' if not loop.last }}
+                {%- endfor %}
+            ) as d{{ d }}
+        {%- endfor %}
+    ) as series
+    where step_index < {{ n }}
+{%- endmacro %}
+{% macro duckdb__integer_series(n) -%}
+    select range as step_index from range({{ n }})
+{%- endmacro %}
+{% macro postgres__integer_series(n) -%}
+    select generate_series(0, {{ n }} - 1) as step_index
+{%- endmacro %}
+{% macro spark__integer_series(n) -%}
+    select explode(sequence(0, {{ n }} - 1)) as step_index
+{%- endmacro %}
+
+{#- Does the whole of `expression` match `pattern` (a POSIX-style regular expression)? -#}
+{% macro regex_full_match(expression, pattern) -%}
+    {{ return(adapter.dispatch('regex_full_match', 'budgetcurves')(expression, pattern)) }}
+{%- endmacro %}
+{% macro default__regex_full_match(expression, pattern) -%}
+    regexp_full_match({{ expression }}, '{{ pattern }}')
+{%- endmacro %}
+{% macro postgres__regex_full_match(expression, pattern) -%}
+    ({{ expression }} ~ '^(?:{{ pattern }})$')
+{%- endmacro %}
+{% macro spark__regex_full_match(expression, pattern) -%}
+    ({{ expression }} rlike '^(?:{{ pattern }})$')
+{%- endmacro %}

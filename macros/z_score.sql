@@ -1,0 +1,63 @@
+{#-
+    The two-sided normal critical value for a confidence `level`: the z with
+    P(|Z| <= z) = level, i.e. the inverse normal CDF at (1 + level) / 2.
+    DuckDB has no inverse normal CDF and Jinja has no logarithm, so this renders
+    Wichura's algorithm AS241 (PPND16, relative error about 1e-16) as a SQL
+    expression; on a literal level the engine folds it to a constant.
+-#}
+{% macro z_score(level) -%}
+    {{ return(adapter.dispatch('z_score', 'budgetcurves')(level)) }}
+{%- endmacro %}
+
+{% macro default__z_score(level) -%}
+    {%- if level is none or level is boolean -%}
+        {{ exceptions.raise_compiler_error("z_score: level must be a number strictly between 0 and 1 or a SQL expression, got " ~ level) }}
+    {%- elif level is number -%}
+        {%- if not (0 < level < 1) -%}
+            {{ exceptions.raise_compiler_error("z_score: level must be strictly between 0 and 1, got " ~ level) }}
+        {%- endif -%}
+        {%- set level_sql = "cast(" ~ level ~ " as " ~ budgetcurves.type_double() ~ ")" -%}
+    {%- elif level is string and level | trim -%}
+        {%- set level_sql = "cast(" ~ level ~ " as " ~ budgetcurves.type_double() ~ ")" -%}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("z_score: level must be a number strictly between 0 and 1 or a SQL expression, got '" ~ level ~ "'") }}
+    {%- endif -%}
+    {#- p is computed in floating point exactly as scipy.stats.norm.ppf((1 + level) / 2) sees it -#}
+    {%- set p = "((1.0 + " ~ level_sql ~ ") / 2.0)" -%}
+    {%- set q = "(" ~ p ~ " - 0.5)" -%}
+    {%- set r_central = "(0.180625 - " ~ q ~ " * " ~ q ~ ")" -%}
+    {%- set r_tail = "sqrt(-" ~ budgetcurves.ln("(case when " ~ q ~ " < 0 then " ~ p ~ " else 1.0 - " ~ p ~ " end)") ~ ")" -%}
+    {%- set central -%}
+        {{ q }} * {{ budgetcurves._poly(r_central, [3.3871328727963666080e0, 1.3314166789178437745e+2, 1.9715909503065514427e+3, 1.3731693765509461125e+4, 4.5921953931549871457e+4, 6.7265770927008700853e+4, 3.3430575583588128105e+4, 2.5090809287301226727e+3]) }}
+        / {{ budgetcurves._poly(r_central, [1.0, 4.2313330701600911252e+1, 6.8718700749205790830e+2, 5.3941960214247511077e+3, 2.1213794301586595867e+4, 3.9307895800092710610e+4, 2.8729085735721942674e+4, 5.2264952788528545610e+3]) }}
+    {%- endset -%}
+    {%- set r_mid = "(" ~ r_tail ~ " - 1.6)" -%}
+    {%- set r_far = "(" ~ r_tail ~ " - 5.0)" -%}
+    {%- set mid -%}
+        {{ budgetcurves._poly(r_mid, [1.42343711074968357734e0, 4.63033784615654529590e0, 5.76949722146069140550e0, 3.64784832476320460504e0, 1.27045825245236838258e0, 2.41780725177450611770e-1, 2.27238449892691845833e-2, 7.74545014278341407640e-4]) }}
+        / {{ budgetcurves._poly(r_mid, [1.0, 2.05319162663775882187e0, 1.67638483018380384940e0, 6.89767334985100004550e-1, 1.48103976427480074590e-1, 1.51986665636164571966e-2, 5.47593808499534494600e-4, 1.05075007164441684324e-9]) }}
+    {%- endset -%}
+    {%- set far -%}
+        {{ budgetcurves._poly(r_far, [6.65790464350110377720e0, 5.46378491116411436990e0, 1.78482653991729133580e0, 2.96560571828504891230e-1, 2.65321895265761230930e-2, 1.24266094738807843860e-3, 2.71155556874348757815e-5, 2.01033439929228813265e-7]) }}
+        / {{ budgetcurves._poly(r_far, [1.0, 5.99832206555887937690e-1, 1.36929880922735805310e-1, 1.48753612908506148525e-2, 7.86869131145613259100e-4, 1.84631831751005468180e-5, 1.42151175831644588870e-7, 2.04426310338993978564e-15]) }}
+    {%- endset -%}
+    (case
+        when abs({{ q }}) <= 0.425 then {{ central }}
+        when {{ r_tail }} <= 5.0 then sign({{ q }}) * ({{ mid }})
+        else sign({{ q }}) * ({{ far }})
+    end)
+{%- endmacro %}
+
+{#- Horner form of sum(coefficients[i] * x^i), coefficients from the constant term up. -#}
+{% macro _poly(x, coefficients) -%}
+    {%- set ns = namespace(sql = "cast(" ~ budgetcurves._float_literal(coefficients[-1]) ~ " as " ~ budgetcurves.type_double() ~ ")") -%}
+    {%- for c in coefficients[:-1] | reverse -%}
+        {%- set ns.sql = "(" ~ ns.sql ~ " * " ~ x ~ " + " ~ budgetcurves._float_literal(c) ~ ")" -%}
+    {%- endfor -%}
+    {{ ns.sql }}
+{%- endmacro %}
+
+{#- A float as an exact-enough SQL literal (Python's repr round-trips doubles). -#}
+{% macro _float_literal(value) -%}
+    {{ "%r" | format(value | float) }}
+{%- endmacro %}

@@ -1,0 +1,33 @@
+{#- One row per (limit, facet, model, distinct sample value): the sums a success
+    curve needs at each point where it can move. Summing once per value and then
+    cumulatively scales with the data, not with data x thresholds. -#}
+
+with
+
+limits_long as (
+
+    select * from {{ ref('int_samples__limits_long') }}
+
+),
+
+final as (
+
+    select
+        limit_name,
+        facet_name,
+        facet_value,
+        model,
+        limit_value,
+        count(*) as sample_count,
+        sum(score) as score_sum,
+        sum(score * score) as score_square_sum,
+        sum(other_termination_weight) as other_termination_weight_sum,
+        min(score) as score_min,
+        max(score) as score_max,
+        min(log) as log
+    from limits_long
+    group by limit_name, facet_name, facet_value, model, limit_value
+
+)
+
+select * from final

@@ -1,0 +1,73 @@
+{#- One row per sample that enters the curves: in a log of a kept status, with a
+    score from the chosen scorer (var `scorer`, default each log's first). -#}
+{%- set scorer = var('scorer') -%}
+{%- set score_key = var('score_key') -%}
+
+with
+
+samples as (
+
+    select * from {{ ref('stg_inspect__samples') }}
+
+),
+
+scores as (
+
+    select * from {{ ref('stg_inspect__sample_scores') }}
+
+),
+
+chosen_scores as (
+
+    select
+        eval_id,
+        sample_id,
+        epoch,
+        score
+    from scores
+    where
+        {% if scorer -%}
+        scorer = {{ dbt.string_literal(scorer) }}
+        {%- else -%}
+        is_first_scorer
+        {%- endif %}
+        {% if score_key -%}
+        and (score_key = {{ dbt.string_literal(score_key) }} or score_key is null)
+        {%- else -%}
+        and score_key is null
+        {%- endif %}
+        and score is not null
+
+),
+
+kept_samples as (
+
+    select * from samples
+    where log_status in ({{ statuses_sql() }})
+
+),
+
+final as (
+
+    select
+        kept_samples.eval_id,
+        kept_samples.sample_id,
+        kept_samples.epoch,
+        kept_samples.task_id,
+        kept_samples.task_name,
+        kept_samples.model,
+        kept_samples.log,
+        kept_samples.total_tokens,
+        kept_samples.total_time,
+        kept_samples.working_time,
+        chosen_scores.score
+    from kept_samples
+    inner join chosen_scores
+        on
+            kept_samples.eval_id = chosen_scores.eval_id
+            and kept_samples.sample_id = chosen_scores.sample_id
+            and kept_samples.epoch = chosen_scores.epoch
+
+)
+
+select * from final

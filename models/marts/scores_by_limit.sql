@@ -1,0 +1,217 @@
+{#- Success rate as a function of a resource limit, per model (and facet), on
+    each limit's shared grid, with standard error and a clipped normal band.
+    Semantics of inspect_viz.view.scores_by_limit_df (see the README). -#}
+
+with
+
+breakpoints as (
+
+    select * from {{ ref('int_curves__breakpoints') }}
+
+),
+
+grids as (
+
+    select * from {{ ref('int_limit_grids') }}
+
+),
+
+curves as (
+
+    select
+        limit_name,
+        facet_name,
+        facet_value,
+        model,
+        sum(sample_count) as sample_count,
+        min(score_min) as score_min,
+        max(score_max) as score_max,
+        min(log) as log
+    from breakpoints
+    group by limit_name, facet_name, facet_value, model
+
+),
+
+thresholds as (
+
+    select
+        curves.limit_name,
+        curves.facet_name,
+        curves.facet_value,
+        curves.model,
+        grids.step_index,
+        grids.limit_value,
+        grids.limit_scale
+    from curves
+    inner join grids
+        on curves.limit_name = grids.limit_name
+
+),
+
+-- sample values and thresholds in one ordered stream: at a threshold, the running
+-- sums cover every sample with value <= threshold (samples sort first on ties)
+stream as (
+
+    select
+        limit_name,
+        facet_name,
+        facet_value,
+        model,
+        limit_value,
+        0 as is_threshold,
+        score_sum,
+        score_square_sum,
+        other_termination_weight_sum
+    from breakpoints
+
+    union all
+
+    select
+        limit_name,
+        facet_name,
+        facet_value,
+        model,
+        limit_value,
+        1 as is_threshold,
+        0 as score_sum,
+        0 as score_square_sum,
+        0 as other_termination_weight_sum
+    from thresholds
+
+),
+
+running as (
+
+    select
+        limit_name,
+        facet_name,
+        facet_value,
+        model,
+        limit_value,
+        is_threshold,
+        sum(score_sum) over running_window as score_sum_through,
+        sum(score_square_sum) over running_window as score_square_sum_through,
+        sum(other_termination_weight_sum) over running_window as other_termination_through
+    from stream
+    window running_window as (
+        partition by limit_name, facet_name, facet_value, model
+        order by limit_value, is_threshold
+        rows between unbounded preceding and current row
+    )
+
+),
+
+at_thresholds as (
+
+    select distinct
+        limit_name,
+        facet_name,
+        facet_value,
+        model,
+        limit_value,
+        score_sum_through,
+        score_square_sum_through,
+        other_termination_through
+    from running
+    where is_threshold = 1
+
+),
+
+measured as (
+
+    select
+        thresholds.limit_name,
+        thresholds.facet_name,
+        thresholds.facet_value,
+        thresholds.model,
+        thresholds.step_index,
+        thresholds.limit_value,
+        thresholds.limit_scale,
+        curves.sample_count,
+        curves.log,
+        curves.score_min >= 0 and curves.score_max <= 1 as is_unit_interval,
+        at_thresholds.score_sum_through / curves.sample_count as success_rate,
+        case
+            when curves.sample_count > 1
+                then sqrt(
+                    greatest(
+                        at_thresholds.score_square_sum_through
+                        - at_thresholds.score_sum_through * at_thresholds.score_sum_through
+                        / curves.sample_count,
+                        0
+                    ) / (curves.sample_count - 1)
+                ) / sqrt(curves.sample_count)
+        end as standard_error,
+        -- failed samples strictly below the threshold: those exactly at it are not
+        -- (the difference is exact at the grid's first point; elsewhere a rounding
+        -- residue below zero is clamped)
+        greatest(
+            at_thresholds.other_termination_through
+            - coalesce(breakpoints.other_termination_weight_sum, 0),
+            0
+        ) as other_termination_rate
+    from thresholds
+    inner join curves
+        on
+            thresholds.limit_name = curves.limit_name
+            and thresholds.facet_name = curves.facet_name
+            and thresholds.facet_value = curves.facet_value
+            and thresholds.model = curves.model
+    inner join at_thresholds
+        on
+            thresholds.limit_name = at_thresholds.limit_name
+            and thresholds.facet_name = at_thresholds.facet_name
+            and thresholds.facet_value = at_thresholds.facet_value
+            and thresholds.model = at_thresholds.model
+            and thresholds.limit_value = at_thresholds.limit_value
+    left join breakpoints
+        on
+            thresholds.limit_name = breakpoints.limit_name
+            and thresholds.facet_name = breakpoints.facet_name
+            and thresholds.facet_value = breakpoints.facet_value
+            and thresholds.model = breakpoints.model
+            and thresholds.limit_value = breakpoints.limit_value
+
+),
+
+banded as (
+
+    select
+        *,
+        {{ ci_level() }} as ci_level,
+        success_rate - {{ z_score(ci_level()) }} * standard_error as band_lower,
+        success_rate + {{ z_score(ci_level()) }} * standard_error as band_upper
+    from measured
+
+),
+
+final as (
+
+    select
+        model,
+        limit_name,
+        cast(limit_value as {{ type_double() }}) as limit_value,
+        cast(step_index as integer) as step_index,
+        facet_name,
+        facet_value,
+        cast(success_rate as {{ type_double() }}) as success_rate,
+        cast(standard_error as {{ type_double() }}) as standard_error,
+        cast(ci_level as {{ type_double() }}) as ci_level,
+        -- the band is clipped to [0, 1] where every score is within [0, 1]
+        cast(case
+            when band_lower is null or not is_unit_interval then band_lower
+            else greatest(band_lower, 0)
+        end as {{ type_double() }}) as ci_lower,
+        cast(case
+            when band_upper is null or not is_unit_interval then band_upper
+            else least(band_upper, 1)
+        end as {{ type_double() }}) as ci_upper,
+        cast(other_termination_rate as {{ type_double() }}) as other_termination_rate,
+        cast(sample_count as bigint) as sample_count,
+        limit_scale,
+        log
+    from banded
+
+)
+
+select * from final

@@ -1,0 +1,29 @@
+"""budgetcurves: success rate as a function of a resource budget, from Inspect logs.
+
+The plotting names are imported lazily, so that dbt (which imports the loader
+plugin from this package) does not pay for plotnine.
+"""
+
+from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+try:
+    __version__ = version("budgetcurves")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = "0.0.0"
+
+_LAZY = {
+    "read_scores": "budgetcurves.plot",
+    "scores_by_limit": "budgetcurves.plot",
+    "model_colors": "budgetcurves.plot",
+    "ingest": "budgetcurves.ingest",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'budgetcurves' has no attribute {name!r}")

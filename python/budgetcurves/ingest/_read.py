@@ -1,0 +1,474 @@
+"""Parsing: one Inspect log (or samples_df export) -> Arrow tables in the landing shape.
+
+Nothing here touches a database. Each reader returns a :class:`ParsedFile` holding
+the rows of the landing tables ``samples`` and ``sample_scores`` for one file, or
+raises :class:`LogReadError` naming the file and what was wrong with it.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import zstandard
+
+#: The zip compression method Inspect writes .eval members with since 2025 (Zstandard);
+#: Python's zipfile reads it only from 3.14, so those members are decompressed here.
+ZIP_ZSTD = 93
+
+#: Landing columns of ``inspect.samples``; one row per sample (eval_id, sample_id, epoch).
+SAMPLES_SCHEMA = pa.schema(
+    [
+        ("eval_id", pa.string()),
+        ("sample_id", pa.string()),
+        ("epoch", pa.int64()),
+        ("sample_uuid", pa.string()),
+        ("log_file", pa.string()),
+        ("source_log", pa.string()),
+        ("log_status", pa.string()),
+        ("run_id", pa.string()),
+        ("eval_set_id", pa.string()),
+        ("task_id", pa.string()),
+        ("task_name", pa.string()),
+        ("model", pa.string()),
+        ("eval_created", pa.string()),
+        ("input_tokens", pa.int64()),
+        ("output_tokens", pa.int64()),
+        ("total_tokens", pa.int64()),
+        ("cache_read_tokens", pa.int64()),
+        ("cache_write_tokens", pa.int64()),
+        ("reasoning_tokens", pa.int64()),
+        ("total_cost", pa.float64()),
+        ("total_time", pa.float64()),
+        ("working_time", pa.float64()),
+        ("message_count", pa.int64()),
+        ("error", pa.string()),
+        ("limit_type", pa.string()),
+        ("limit_value", pa.float64()),
+        ("model_usage", pa.string()),
+        ("metadata", pa.string()),
+    ]
+)
+
+#: Landing columns of ``inspect.sample_scores``; one row per sample x scorer (x dict key).
+SCORES_SCHEMA = pa.schema(
+    [
+        ("eval_id", pa.string()),
+        ("sample_id", pa.string()),
+        ("epoch", pa.int64()),
+        ("scorer", pa.string()),
+        ("score_key", pa.string()),
+        ("is_first_scorer", pa.bool_()),
+        ("value_type", pa.string()),
+        ("value_text", pa.string()),
+    ]
+)
+
+LOG_SUFFIXES = (".eval", ".json")
+EXPORT_SUFFIXES = (".parquet", ".csv")
+
+_USAGE_FIELDS = {
+    "input_tokens": "input_tokens",
+    "output_tokens": "output_tokens",
+    "total_tokens": "total_tokens",
+    "cache_read_tokens": "input_tokens_cache_read",
+    "cache_write_tokens": "input_tokens_cache_write",
+    "reasoning_tokens": "reasoning_tokens",
+}
+
+
+class LogReadError(Exception):
+    """A file that could not be read as an Inspect log; the message says why."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass
+class ParsedFile:
+    """The landing rows of one file, with what the loader should know about it."""
+
+    path: str
+    kind: str  # "eval", "json" or "samples_df"
+    status: str | None
+    eval_ids: list[str]
+    format_version: int | None
+    samples: pa.Table
+    scores: pa.Table
+    notes: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _loads(data: bytes, path: str, member: str | None = None) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        where = f" (zip member {member})" if member else ""
+        raise LogReadError(path, f"invalid JSON{where}: {exc}") from None
+
+
+def _int_or_none(value: Any) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return int(value)
+    return None
+
+
+def _float_or_none(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    return None
+
+
+def _scalar_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "dict"
+    return "list"
+
+
+def _scalar_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return orjson.dumps(value).decode()
+
+
+def score_rows(
+    key: tuple[str, str, int], scores: dict[str, Any] | None, first_scorer: str | None
+) -> Iterator[tuple]:
+    """Rows of ``sample_scores`` for one sample's ``scores`` mapping.
+
+    A dict-valued score becomes one row per key (``score_key``) so a var can pick
+    one in SQL; a list stays one row of type ``list`` (named and left out later).
+    """
+    if not scores:
+        return
+    for scorer, score in scores.items():
+        value = score.get("value") if isinstance(score, dict) else score
+        is_first = scorer == first_scorer
+        if isinstance(value, dict):
+            for score_key, inner in value.items():
+                yield (
+                    *key,
+                    scorer,
+                    str(score_key),
+                    is_first,
+                    _scalar_type(inner),
+                    _scalar_text(inner),
+                )
+        else:
+            vtype = _scalar_type(value)
+            if vtype == "number" and _scalar_text(value) is None:
+                vtype = "null"
+            yield (*key, scorer, None, is_first, vtype, _scalar_text(value))
+
+
+def _first_scorer(
+    spec: dict[str, Any], results: dict[str, Any] | None, samples: Iterable[dict[str, Any]]
+) -> str | None:
+    """The log's first scorer: the eval spec's order, else the results', else a sample's."""
+    for scorer in spec.get("scorers") or []:
+        if isinstance(scorer, dict) and scorer.get("name"):
+            return str(scorer["name"])
+    for score in (results or {}).get("scores") or []:
+        if isinstance(score, dict) and score.get("name"):
+            return str(score["name"])
+    for sample in samples:
+        if sample.get("scores"):
+            return str(next(iter(sample["scores"])))
+    return None
+
+
+class _Columns:
+    """Column-wise accumulator for the landing rows of one file."""
+
+    def __init__(self) -> None:
+        self.samples: dict[str, list[Any]] = {name: [] for name in SAMPLES_SCHEMA.names}
+        self.scores: list[tuple] = []
+
+    def add(self, row: dict[str, Any]) -> None:
+        for name, values in self.samples.items():
+            values.append(row.get(name))
+
+    def tables(self) -> tuple[pa.Table, pa.Table]:
+        samples = pa.table(
+            {n: pa.array(v, type=SAMPLES_SCHEMA.field(n).type) for n, v in self.samples.items()},
+            schema=SAMPLES_SCHEMA,
+        )
+        columns = (
+            list(zip(*self.scores, strict=True)) if self.scores else [[] for _ in SCORES_SCHEMA]
+        )
+        scores = pa.table(
+            {
+                f.name: pa.array(list(c), type=f.type)
+                for f, c in zip(SCORES_SCHEMA, columns, strict=True)
+            },
+            schema=SCORES_SCHEMA,
+        )
+        return samples, scores
+
+
+def _sample_row(sample: dict[str, Any], log: dict[str, Any]) -> dict[str, Any]:
+    """Landing row for one sample (summary or full sample) of a log."""
+    model = log["model"]
+    usage_all = sample.get("model_usage") or {}
+    usage = usage_all.get(model) if isinstance(usage_all, dict) else None
+    usage = usage if isinstance(usage, dict) else {}
+    limit = sample.get("limit") if isinstance(sample.get("limit"), dict) else {}
+    error = sample.get("error")
+    if isinstance(error, dict):  # full samples carry an EvalError object
+        error = error.get("message") or orjson.dumps(error).decode()
+    row = {
+        "eval_id": log["eval_id"],
+        "sample_id": str(sample["id"]),
+        "epoch": _int_or_none(sample.get("epoch")),
+        "sample_uuid": sample.get("uuid"),
+        "log_file": log["log_file"],
+        "source_log": log["log_file"],
+        "log_status": log["status"],
+        "run_id": log["run_id"],
+        "eval_set_id": log["eval_set_id"],
+        "task_id": log["task_id"],
+        "task_name": log["task_name"],
+        "model": model,
+        "eval_created": log["created"],
+        "total_cost": _float_or_none(usage.get("total_cost")),
+        "total_time": _float_or_none(sample.get("total_time")),
+        "working_time": _float_or_none(sample.get("working_time")),
+        "message_count": _int_or_none(sample.get("message_count")),
+        "error": error if error is None or isinstance(error, str) else str(error),
+        "limit_type": limit.get("type"),
+        "limit_value": _float_or_none(limit.get("limit")),
+        "model_usage": orjson.dumps(usage_all).decode() if usage_all else None,
+        "metadata": orjson.dumps(sample.get("metadata") or {}, default=str).decode(),
+    }
+    for column, key in _USAGE_FIELDS.items():
+        row[column] = _int_or_none(usage.get(key)) if usage else None
+    return row
+
+
+def _log_info(path: str, header: dict[str, Any], status: str | None) -> dict[str, Any]:
+    spec = header.get("eval")
+    if not isinstance(spec, dict) or not spec.get("eval_id") and not spec.get("task"):
+        raise LogReadError(path, "not an Inspect log (no 'eval' header with a task and eval_id)")
+    if not spec.get("model"):
+        raise LogReadError(path, "not an Inspect log (the eval header names no model)")
+    return {
+        "log_file": path,
+        "status": status or header.get("status") or "started",
+        # logs written before Inspect had eval ids: the task run's id is unique per eval
+        # (inspect_ai makes up a random eval_id for them at each read)
+        "eval_id": str(spec.get("eval_id") or spec.get("task_id") or spec.get("run_id")),
+        "run_id": spec.get("run_id"),
+        "eval_set_id": spec.get("eval_set_id"),
+        "task_id": spec.get("task_id"),
+        "task_name": spec.get("task"),
+        "model": str(spec["model"]),
+        "created": spec.get("created"),
+        "spec": spec,
+        "version": _int_or_none(header.get("version")),
+    }
+
+
+def _needs_full_sample(summary: dict[str, Any]) -> bool:
+    # Summaries written before Inspect 0.3.50 or so carry no usage or timing:
+    # those fields are then only in the full sample.
+    return "model_usage" not in summary and "total_time" not in summary
+
+
+def _build(
+    path: str,
+    kind: str,
+    log: dict[str, Any],
+    results: dict[str, Any] | None,
+    samples: list[dict[str, Any]],
+    notes: list[str],
+) -> ParsedFile:
+    first = _first_scorer(log["spec"], results, samples)
+    columns = _Columns()
+    seen: set[tuple[str, int | None]] = set()
+    for sample in samples:
+        if not isinstance(sample, dict) or "id" not in sample:
+            notes.append("a sample with no id was skipped")
+            continue
+        row = _sample_row(sample, log)
+        ident = (row["sample_id"], row["epoch"])
+        if ident in seen:  # journals can repeat a summary; keep the first
+            continue
+        seen.add(ident)
+        columns.add(row)
+        columns.scores.extend(
+            score_rows(
+                (log["eval_id"], row["sample_id"], row["epoch"]), sample.get("scores"), first
+            )
+        )
+    sample_table, score_table = columns.tables()
+    return ParsedFile(
+        path,
+        kind,
+        log["status"],
+        [log["eval_id"]],
+        log["version"],
+        sample_table,
+        score_table,
+        notes,
+    )
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def _read_member(archive: zipfile.ZipFile, name: str) -> bytes:
+    """A zip member's bytes, Zstandard-compressed ones included."""
+    info = archive.getinfo(name)
+    if info.compress_type != ZIP_ZSTD:
+        return archive.read(name)
+    fp = archive.fp
+    if fp is None:
+        raise zipfile.BadZipFile("archive is closed")
+    fp.seek(info.header_offset)
+    local = fp.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {name}")
+    name_length, extra_length = struct.unpack("<HH", local[26:30])
+    fp.seek(info.header_offset + 30 + name_length + extra_length)
+    raw = fp.read(info.compress_size)
+    if len(raw) < info.compress_size:
+        raise zipfile.BadZipFile(f"{name} is truncated")
+    try:
+        reader = zstandard.ZstdDecompressor().stream_reader(
+            io.BytesIO(raw), read_across_frames=True
+        )
+        data = reader.read()
+    except zstandard.ZstdError as exc:
+        raise zipfile.BadZipFile(f"{name}: bad Zstandard data: {exc}") from None
+    if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile(f"{name}: checksum mismatch")
+    return data
+
+
+def read_eval_zip(path: str, fileobj: Any | None = None) -> ParsedFile:
+    """Read an ``.eval`` log: header and sample summaries straight from the zip."""
+    try:
+        archive = zipfile.ZipFile(fileobj if fileobj is not None else path)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise LogReadError(path, f"not a readable .eval (zip) file: {exc}") from None
+    with archive:
+        try:
+            names = set(archive.namelist())
+
+            def member(name: str) -> Any:
+                return _loads(_read_member(archive, name), path, name)
+
+            if "header.json" in names:
+                header = member("header.json")
+                status = None
+            elif "_journal/start.json" in names:
+                header = member("_journal/start.json")
+                status = "started"
+            else:
+                raise LogReadError(
+                    path, "not an Inspect log (zip has no header.json or _journal/start.json)"
+                )
+            if not isinstance(header, dict):
+                raise LogReadError(path, "not an Inspect log (header is not a JSON object)")
+            log = _log_info(path, header, status)
+            notes: list[str] = []
+            if "summaries.json" in names:
+                summaries = member("summaries.json")
+            else:
+                journal = sorted(
+                    (n for n in names if n.startswith("_journal/summaries/")),
+                    key=lambda n: int(re.sub(r"\D", "", n.rsplit("/", 1)[-1]) or 0),
+                )
+                summaries = [s for name in journal for s in (member(name) or [])]
+                if not journal:
+                    summaries = [
+                        member(n)
+                        for n in sorted(names)
+                        if n.startswith("samples/") and n.endswith(".json")
+                    ]
+            if not isinstance(summaries, list):
+                raise LogReadError(path, "sample summaries are not a JSON list")
+            filled = []
+            for summary in summaries:
+                if isinstance(summary, dict) and _needs_full_sample(summary):
+                    name = f"samples/{summary.get('id')}_epoch_{summary.get('epoch')}.json"
+                    if name in names:
+                        full = member(name)
+                        if isinstance(full, dict):
+                            summary = {
+                                **full,
+                                "scores": summary.get("scores") or full.get("scores"),
+                            }
+                filled.append(summary)
+            return _build(path, "eval", log, header.get("results"), filled, notes)
+        except (zipfile.BadZipFile, EOFError, KeyError, OSError, NotImplementedError) as exc:
+            raise LogReadError(path, f"corrupt .eval (zip) file: {exc}") from None
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise LogReadError(path, f"unexpected content: {exc}") from None
+
+
+def read_json_log(path: str, data: bytes | None = None) -> ParsedFile:
+    """Read a ``.json`` log (the whole EvalLog as one JSON document)."""
+    if data is None:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise LogReadError(path, f"cannot read: {exc.strerror or exc}") from None
+    doc = _loads(data, path)
+    if not isinstance(doc, dict):
+        raise LogReadError(path, "not an Inspect log (top level is not a JSON object)")
+    log = _log_info(path, doc, None)
+    samples = doc.get("samples") or []
+    if not isinstance(samples, list):
+        raise LogReadError(path, "'samples' is not a JSON list")
+    try:
+        return _build(path, "json", log, doc.get("results"), samples, [])
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise LogReadError(path, f"unexpected content: {exc}") from None
+
+
+def read_log(path: str) -> ParsedFile:
+    """Read one log file by its suffix."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".eval":
+        return read_eval_zip(path)
+    if suffix == ".json":
+        return read_json_log(path)
+    raise LogReadError(path, f"unsupported file type '{suffix}' (expected .eval or .json)")

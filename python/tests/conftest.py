@@ -1,0 +1,57 @@
+"""Shared fixtures: the example logs, the real logs, and marts built from them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from budgetcurves._project import PROJECT_DIR, run_dbt
+from budgetcurves.ingest import ingest
+
+EXAMPLE_LOGS = PROJECT_DIR / "examples" / "logs"
+EXAMPLE_EXPORT = PROJECT_DIR / "examples" / "samples.parquet"
+REAL_LOGS = PROJECT_DIR.parent / "shared" / "real-logs" / "logs"
+LIMITS = ("total_tokens", "total_time", "working_time")
+
+
+def build_mart(db: Path, logs: list[Path], variables: dict | None = None) -> pd.DataFrame:
+    """Ingest ``logs`` into ``db``, dbt build, and return the mart."""
+    con = duckdb.connect(str(db))
+    try:
+        summary = ingest([str(p) for p in logs], con)
+    finally:
+        con.close()
+    assert not summary.errors, summary.errors
+    run_dbt(["build", "--select", "+scores_by_limit"], db=db, variables=variables, quiet=True)
+    return read_mart(db)
+
+
+def read_mart(db: Path) -> pd.DataFrame:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("select * from main.scores_by_limit").df()
+
+
+@pytest.fixture(scope="session")
+def example_db(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("example") / "examples.duckdb"
+    build_mart(db, [EXAMPLE_LOGS])
+    return db
+
+
+@pytest.fixture(scope="session")
+def example_mart(example_db) -> pd.DataFrame:
+    return read_mart(example_db)
+
+
+@pytest.fixture()
+def real_logs(tmp_path) -> Path:
+    """A private copy of the real logs (tests may add broken files beside them)."""
+    if not REAL_LOGS.exists():
+        pytest.skip(f"{REAL_LOGS} is not on this machine")
+    target = tmp_path / "real-logs"
+    shutil.copytree(REAL_LOGS, target)
+    return target
