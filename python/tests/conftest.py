@@ -14,7 +14,8 @@ from budgetcurves.ingest import ingest
 
 EXAMPLE_LOGS = PROJECT_DIR / "examples" / "logs"
 EXAMPLE_EXPORT = PROJECT_DIR / "examples" / "samples.parquet"
-REAL_LOGS = PROJECT_DIR.parent / "shared" / "real-logs" / "logs"
+# real Inspect logs (versions 2 and 3) from inspect_ai's test data, MIT; see its README
+REAL_LOGS = Path(__file__).parent / "fixtures" / "real-logs" / "logs"
 LIMITS = ("total_tokens", "total_time", "working_time")
 
 
