@@ -34,6 +34,7 @@ test-dbt: setup
 lint: setup
 	$(BIN)/ruff check python scripts
 	$(BIN)/ruff format --check python scripts
+	BUDGETCURVES_DB=target/lint.duckdb $(BIN)/sqlfluff lint models
 
 format: setup
 	$(BIN)/ruff format python scripts
