@@ -48,12 +48,22 @@ def _connect(db: str, wait: float) -> duckdb.DuckDBPyConnection:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from ..ingest import ingest
+    from ..ingest import ProgressBar, ingest
 
+    # a bar only on a terminal; cron and CI get the one summary line
+    bar = ProgressBar() if not (args.quiet or args.json) and sys.stderr.isatty() else None
     con = _connect(args.db, args.wait)
     try:
-        summary = ingest(args.logs, con, full_refresh=args.full_refresh)
+        summary = ingest(
+            args.logs,
+            con,
+            full_refresh=args.full_refresh,
+            prune=args.prune,
+            on_progress=bar,
+        )
     finally:
+        if bar is not None:
+            bar.close()
         con.close()
     for error in summary.errors:
         _err(str(error))
@@ -148,6 +158,11 @@ def _parser() -> argparse.ArgumentParser:
             help=".eval/.json logs, directories of them, or a samples_df export (.parquet/.csv)",
         )
         p.add_argument("--full-refresh", action="store_true", help="re-read every log")
+        p.add_argument(
+            "--prune",
+            action="store_true",
+            help="remove the samples of loaded logs that are gone from LOGS (kept by default)",
+        )
         p.add_argument(
             "--wait",
             type=float,

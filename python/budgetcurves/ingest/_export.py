@@ -48,15 +48,20 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def read_samples_export(path: str) -> ParsedFile:
-    """Read a samples_df export; raises :class:`LogReadError` naming what is missing."""
+def read_samples_export(path: str, local_path: str | None = None) -> ParsedFile:
+    """Read a samples_df export; raises :class:`LogReadError` naming what is missing.
+
+    ``local_path`` is where the bytes are when ``path`` (the name loaded into the
+    landing tables) is remote.
+    """
     suffix = Path(path).suffix.lower()
     con = duckdb.connect()
     try:
         reader = "read_parquet" if suffix == ".parquet" else "read_csv"
         options = "" if suffix == ".parquet" else ", header = true, sample_size = -1"
         try:
-            con.execute(f"create view src as select * from {reader}({_literal(path)}{options})")
+            source = _literal(local_path or path)
+            con.execute(f"create view src as select * from {reader}({source}{options})")
             described = con.execute("describe src").fetchall()
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0]

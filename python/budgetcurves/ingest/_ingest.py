@@ -1,18 +1,42 @@
-"""Ingest: find files, read the changed ones, write them; a summary of what happened."""
+"""Ingest: find files, read the changed ones, write them; a summary of what happened.
+
+What a run does with each file it finds, by the ledger ``inspect.log_files``:
+
+* unchanged (same size, mtime and, remote, ETag): not read again;
+* new or changed: read, and its samples replace in one transaction every earlier
+  row of the same file and of the same evals (a rewritten log, a finished eval
+  that was loaded while running, an ``eval-retry`` of it);
+* bad: named with the problem, and skipped; the rest is loaded. A file that
+  changed while it was being read is left for the next run instead;
+* gone from disk (under a path given that still lists logs): its samples are
+  kept, with a note, unless ``prune``; ``full_refresh`` reads every file again.
+"""
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from ._export import read_samples_export
-from ._read import EXPORT_SUFFIXES, LOG_SUFFIXES, LogReadError, ParsedFile, read_log
-from ._write import FileStamp, ensure_landing, loaded_stamps, write_file
+from ._files import Found, display, local_copy, open_binary, read_bytes, stamp, under
+from ._files import discover as _discover
+from ._read import (
+    EXPORT_SUFFIXES,
+    LogReadError,
+    ParsedFile,
+    quality_notes,
+    read_eval_zip,
+    read_json_log,
+)
+from ._write import ensure_landing, forget_file, loaded_eval_ids, loaded_stamps, write_file
+
+#: Called after each file with (files done, files found, the summary so far).
+Progress = Callable[[int, int, "IngestSummary"], None]
 
 
 @dataclass
@@ -23,7 +47,10 @@ class IngestSummary:
     files_read: int = 0
     files_unchanged: int = 0
     files_replaced: int = 0
+    files_missing: int = 0
+    files_pruned: int = 0
     samples_added: int = 0
+    samples_removed: int = 0
     seconds: float = 0.0
     errors: list[LogReadError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -33,9 +60,14 @@ class IngestSummary:
         return len(self.errors)
 
     def line(self) -> str:
+        gone = ""
+        if self.files_pruned:
+            gone = f", {self.files_pruned} pruned"
+        elif self.files_missing:
+            gone = f", {self.files_missing} gone (samples kept; --prune removes them)"
         return (
             f"ingest: {self.files_read} files read, {self.files_unchanged} unchanged, "
-            f"{self.files_replaced} replaced, {self.files_bad} bad; "
+            f"{self.files_replaced} replaced, {self.files_bad} bad{gone}; "
             f"{self.samples_added} samples loaded in {self.seconds:.2f}s"
         )
 
@@ -46,54 +78,55 @@ class IngestSummary:
             "files_unchanged": self.files_unchanged,
             "files_replaced": self.files_replaced,
             "files_bad": self.files_bad,
+            "files_missing": self.files_missing,
+            "files_pruned": self.files_pruned,
             "samples_added": self.samples_added,
+            "samples_removed": self.samples_removed,
             "seconds": round(self.seconds, 3),
             "errors": [{"file": e.path, "reason": e.reason} for e in self.errors],
+            "notes": list(self.notes),
         }
 
 
-def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[str], list[LogReadError]]:
-    """Files to ingest: logs in directories (recursive), or logs and exports named directly."""
-    found: list[str] = []
-    errors: list[LogReadError] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            logs = sorted(
-                str(p.resolve())
-                for p in path.rglob("*")
-                if p.suffix.lower() in LOG_SUFFIXES and p.is_file()
-            )
-            if not logs:
-                errors.append(LogReadError(str(path), "directory holds no .eval or .json logs"))
-            found.extend(logs)
-        elif path.is_file():
-            if path.suffix.lower() in LOG_SUFFIXES + EXPORT_SUFFIXES:
-                found.append(str(path.resolve()))
-            else:
-                errors.append(
-                    LogReadError(
-                        str(path),
-                        f"unsupported file type '{path.suffix}' (expected .eval, .json, "
-                        ".parquet or .csv)",
-                    )
-                )
-        else:
-            errors.append(LogReadError(str(path), "no such file or directory"))
-    # one entry per file, in a stable order
-    return list(dict.fromkeys(found)), errors
+def discover(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[str], list[LogReadError]]:
+    """Files to ingest (logs in directories, recursively; logs and exports named
+    directly), and each problem with the paths given."""
+    found, errors = _discover(paths)
+    return [item.path for item in found], errors
 
 
 def read_any(path: str) -> ParsedFile:
-    """Read one file: an Inspect log, or a samples_df export."""
-    if Path(path).suffix.lower() in EXPORT_SUFFIXES:
-        return read_samples_export(path)
-    return read_log(path)
+    """Read one file, local or remote: an Inspect log, or a samples_df export."""
+    suffix = Path(path).suffix.lower()
+    try:
+        if suffix in EXPORT_SUFFIXES:
+            with local_copy(path) as local:
+                return read_samples_export(path, local)
+        if suffix == ".eval":
+            with open_binary(path) as handle:
+                return read_eval_zip(path, handle)
+        if suffix == ".json":
+            return read_json_log(path, read_bytes(path))
+    except OSError as exc:
+        raise LogReadError(path, f"cannot read: {exc.strerror or exc}") from None
+    raise LogReadError(path, f"unsupported file type '{suffix}' (expected .eval or .json)")
 
 
-def _stamp(path: str) -> FileStamp:
-    stat = os.stat(path)
-    return FileStamp(stat.st_size, stat.st_mtime_ns)
+def _gone(path: str) -> bool:
+    try:
+        stamp(path)
+    except FileNotFoundError:
+        return True
+    except (OSError, LogReadError):
+        return False  # cannot tell (permissions, network): not gone
+    return False
+
+
+def _changed(item: Found) -> bool:
+    try:
+        return stamp(item.path) != item.stamp
+    except (OSError, LogReadError):
+        return True
 
 
 def ingest(
@@ -101,37 +134,101 @@ def ingest(
     con: duckdb.DuckDBPyConnection,
     *,
     full_refresh: bool = False,
+    prune: bool = False,
     on_note: Callable[[str], None] | None = None,
+    on_progress: Progress | None = None,
 ) -> IngestSummary:
-    """Load logs into the landing tables of ``con``; unchanged files are not read again."""
+    """Load logs into the landing tables of ``con``; unchanged files are not read again.
+
+    Each file is written in its own transaction, so an interrupted run (even
+    ``kill -9``) leaves every file either loaded whole or as it was before.
+    """
     started = time.perf_counter()
     summary = IngestSummary()
+
+    def note(text: str) -> None:
+        summary.notes.append(text)
+        if on_note is not None:
+            on_note(text)
+
     ensure_landing(con)
-    files, summary.errors = discover(paths)
-    summary.files_seen = len(files)
+    found, summary.errors = _discover(paths)
+    summary.files_seen = len(found)
     known = loaded_stamps(con)
-    note = on_note or summary.notes.append
-    for path in files:
-        try:
-            stamp = _stamp(path)
-        except OSError as exc:
-            summary.errors.append(LogReadError(path, f"cannot stat: {exc.strerror or exc}"))
-            continue
-        if not full_refresh and known.get(path) == stamp:
-            summary.files_unchanged += 1
-            continue
-        try:
-            parsed = read_any(path)
-        except LogReadError as exc:
-            summary.errors.append(exc)
-            continue
-        taken = write_file(con, parsed, stamp)
-        summary.files_read += 1
-        summary.files_replaced += path in known
-        summary.samples_added += parsed.samples.num_rows
-        for text in parsed.notes:
-            note(f"{path}: {text}")
-        for other in taken:
-            note(f"{path}: holds evals already loaded from {other}; its samples replace them")
+    present = {item.path for item in found}
+    roots = {item.root for item in found}
+    missing = sorted(
+        path
+        for path in known
+        if path not in present and any(under(path, root) for root in roots) and _gone(path)
+    )
+    summary.files_missing = len(missing)
+    reread: set[str] = set()
+    if missing and prune:
+        held = loaded_eval_ids(con)
+        pruned_evals: set[str] = set()
+        for path in missing:
+            summary.samples_removed += forget_file(con, path)
+            pruned_evals |= held.get(path, set())
+            summary.files_pruned += 1
+        # a file holding the same evals as a pruned one (a copy) is read again, so
+        # its samples come back
+        reread = {path for path in present if held.get(path, set()) & pruned_evals}
+    elif missing:
+        shown = ", ".join(display(p) for p in missing[:3]) + (", ..." if len(missing) > 3 else "")
+        note(
+            f"{len(missing)} loaded file(s) are gone from disk ({shown}): their samples "
+            "are kept; --prune removes them"
+        )
+    if on_progress is not None:
+        on_progress(0, len(found), summary)
+    for done, item in enumerate(found, start=1):
+        _ingest_one(con, item, known, full_refresh or item.path in reread, summary, note)
+        if on_progress is not None:
+            on_progress(done, len(found), summary)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _ingest_one(
+    con: duckdb.DuckDBPyConnection,
+    item: Found,
+    known: dict,
+    force: bool,
+    summary: IngestSummary,
+    note: Callable[[str], None],
+) -> None:
+    path = item.path
+    if not force and known.get(path) == item.stamp:
+        summary.files_unchanged += 1
+        return
+    try:
+        parsed = read_any(path)
+    except LogReadError as exc:
+        if _changed(item):  # being written (a running eval): the next run reads it
+            note(f"{path}: changed while being read ({exc.reason}); it is read again next run")
+        else:
+            summary.errors.append(exc)
+        return
+    except Exception as exc:  # a reader's bug must not stop a scheduled run
+        summary.errors.append(
+            LogReadError(path, f"unexpected error while reading: {type(exc).__name__}: {exc}")
+        )
+        return
+    parsed.notes.extend(quality_notes(parsed))
+    try:
+        # stamped as it was before reading: if it changed meanwhile, the next run reads it
+        taken, removed = write_file(con, parsed, item.stamp)
+    except (duckdb.IOException, duckdb.FatalException, duckdb.InterruptException):
+        raise  # the database itself is in trouble: stop
+    except duckdb.Error as exc:
+        summary.errors.append(LogReadError(path, f"could not be written: {exc}"))
+        return
+    summary.files_read += 1
+    summary.files_replaced += path in known
+    summary.samples_added += parsed.samples.num_rows
+    summary.samples_removed += removed
+    for text in parsed.notes:
+        note(f"{path}: {text}")
+    for other in taken:
+        note(f"{path}: holds evals already loaded from {other}; its samples replace them")

@@ -3,11 +3,25 @@
 Nothing here touches a database. Each reader returns a :class:`ParsedFile` holding
 the rows of the landing tables ``samples`` and ``sample_scores`` for one file, or
 raises :class:`LogReadError` naming the file and what was wrong with it.
+
+Decisions on imperfect input (each is also a note naming the file):
+
+* a log of a format version not listed in :data:`KNOWN_FORMAT_VERSIONS` is read as
+  the newest known one; when that fails, the error names the version;
+* bytes that are not UTF-8 (or unpaired surrogate escapes) in a JSON document are
+  replaced by U+FFFD, and the log is loaded;
+* negative usage or times are loaded as they are (the landing tables keep what the
+  log said) and read as missing by staging, so such a sample leaves that limit's
+  curve only; missing usage is null, with the same effect;
+* dict-valued scores are loaded one row per key (the dbt var ``score_key`` picks
+  one); list-valued scores as one row of type ``list``; neither enters a curve
+  without a key.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import math
 import re
 import struct
@@ -20,6 +34,7 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 import zstandard
 
 #: The zip compression method Inspect writes .eval members with since 2025 (Zstandard);
@@ -74,6 +89,10 @@ SCORES_SCHEMA = pa.schema(
     ]
 )
 
+#: Log format versions this code has seen (``version`` in the header): 1 and 2 are
+#: written by inspect_ai up to 0.3.x, 3 by later releases. Others are read as 3.
+KNOWN_FORMAT_VERSIONS = (1, 2, 3)
+
 LOG_SUFFIXES = (".eval", ".json")
 EXPORT_SUFFIXES = (".parquet", ".csv")
 
@@ -113,21 +132,62 @@ class ParsedFile:
 # --------------------------------------------------------------------------- helpers
 
 
-def _loads(data: bytes, path: str, member: str | None = None) -> Any:
+def _loads(
+    data: bytes, path: str, member: str | None = None, notes: list[str] | None = None
+) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         where = f" (zip member {member})" if member else ""
-        raise LogReadError(path, f"invalid JSON{where}: {exc}") from None
+        lenient = _loads_lenient(data)
+        if lenient is None:
+            raise LogReadError(path, f"invalid JSON{where}: {exc}") from None
+        doc, problem = lenient
+        if notes is not None:
+            notes.append(f"{problem}{where}; loaded")
+        return doc
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _loads_lenient(data: bytes) -> tuple[Any, str] | None:
+    """Parse JSON that orjson refuses for its encoding: invalid UTF-8 bytes or
+    unpaired surrogate escapes (a model's output cut inside an emoji)."""
+    try:
+        text = data.decode("utf-8")
+        problem = (
+            "unpaired surrogate escapes replaced by U+FFFD"
+            if re.search(r"\\u[dD][89a-fA-F]", text)
+            else "non-standard JSON (NaN, Infinity or huge numbers) read leniently"
+        )
+    except UnicodeDecodeError as exc:
+        text = data.decode("utf-8", "replace")
+        problem = f"bytes that are not UTF-8 (first at byte {exc.start}) replaced by U+FFFD"
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return _clean_strings(doc), problem
+
+
+def _clean_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_clean_strings(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean_strings(k): _clean_strings(v) for k, v in value.items()}
+    return value
 
 
 def _int_or_none(value: Any) -> int | None:
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and math.isfinite(value):
-        return int(value)
+        value = int(value)
+    if isinstance(value, int) and -(2**63) <= value < 2**63:
+        return value
     return None
 
 
@@ -290,7 +350,7 @@ def _log_info(path: str, header: dict[str, Any], status: str | None) -> dict[str
         raise LogReadError(path, "not an Inspect log (the eval header names no model)")
     return {
         "log_file": path,
-        "status": status or header.get("status") or "started",
+        "status": str(status or header.get("status") or "started"),
         # logs written before Inspect had eval ids: the task run's id is unique per eval
         # (inspect_ai makes up a random eval_id for them at each read)
         "eval_id": str(spec.get("eval_id") or spec.get("task_id") or spec.get("run_id")),
@@ -382,18 +442,54 @@ def _read_member(archive: zipfile.ZipFile, name: str) -> bytes:
     return data
 
 
+def _version_problem(header: dict[str, Any]) -> str | None:
+    """Why the header's format version is unfamiliar, or None (no version: an old log)."""
+    raw = header.get("version")
+    if raw is None or _int_or_none(raw) in KNOWN_FORMAT_VERSIONS:
+        return None
+    known = ", ".join(map(str, KNOWN_FORMAT_VERSIONS))
+    return f"log format version {raw!r} is not one this code has seen ({known})"
+
+
+_ZIP_ERRORS = (zipfile.BadZipFile, EOFError, KeyError, OSError, NotImplementedError)
+_CONTENT_ERRORS = (ValueError, TypeError, AttributeError, OverflowError, RecursionError)
+
+
+def _read_error(path: str, exc: Exception, problem: str | None) -> LogReadError:
+    """The error to report for ``exc``, naming an unfamiliar format version if any."""
+    if isinstance(exc, LogReadError):
+        error = exc
+    elif isinstance(exc, _ZIP_ERRORS):
+        error = LogReadError(path, f"corrupt .eval (zip) file: {exc}")
+    else:
+        error = LogReadError(path, f"unexpected content: {exc}")
+    return error if problem is None else LogReadError(path, f"{error.reason} ({problem})")
+
+
+def _read_as_latest(parsed: ParsedFile, problem: str | None) -> ParsedFile:
+    if problem:
+        parsed.notes.append(f"{problem}: read as version {KNOWN_FORMAT_VERSIONS[-1]}")
+    return parsed
+
+
 def read_eval_zip(path: str, fileobj: Any | None = None) -> ParsedFile:
-    """Read an ``.eval`` log: header and sample summaries straight from the zip."""
+    """Read an ``.eval`` log: header and sample summaries straight from the zip.
+
+    A log still running (status ``started``) has no ``header.json``: its header is
+    ``_journal/start.json`` and its samples so far ``_journal/summaries/*.json``.
+    """
     try:
         archive = zipfile.ZipFile(fileobj if fileobj is not None else path)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise LogReadError(path, f"not a readable .eval (zip) file: {exc}") from None
+    notes: list[str] = []
+    problem: str | None = None
     with archive:
         try:
             names = set(archive.namelist())
 
             def member(name: str) -> Any:
-                return _loads(_read_member(archive, name), path, name)
+                return _loads(_read_member(archive, name), path, name, notes)
 
             if "header.json" in names:
                 header = member("header.json")
@@ -407,8 +503,8 @@ def read_eval_zip(path: str, fileobj: Any | None = None) -> ParsedFile:
                 )
             if not isinstance(header, dict):
                 raise LogReadError(path, "not an Inspect log (header is not a JSON object)")
+            problem = _version_problem(header)
             log = _log_info(path, header, status)
-            notes: list[str] = []
             if "summaries.json" in names:
                 summaries = member("summaries.json")
             else:
@@ -416,7 +512,12 @@ def read_eval_zip(path: str, fileobj: Any | None = None) -> ParsedFile:
                     (n for n in names if n.startswith("_journal/summaries/")),
                     key=lambda n: int(re.sub(r"\D", "", n.rsplit("/", 1)[-1]) or 0),
                 )
-                summaries = [s for name in journal for s in (member(name) or [])]
+                summaries = []
+                for name in journal:
+                    part = member(name)
+                    if not isinstance(part, list):
+                        raise LogReadError(path, f"zip member {name} is not a JSON list")
+                    summaries.extend(part)
                 if not journal:
                     summaries = [
                         member(n)
@@ -437,11 +538,10 @@ def read_eval_zip(path: str, fileobj: Any | None = None) -> ParsedFile:
                                 "scores": summary.get("scores") or full.get("scores"),
                             }
                 filled.append(summary)
-            return _build(path, "eval", log, header.get("results"), filled, notes)
-        except (zipfile.BadZipFile, EOFError, KeyError, OSError, NotImplementedError) as exc:
-            raise LogReadError(path, f"corrupt .eval (zip) file: {exc}") from None
-        except (ValueError, TypeError, AttributeError) as exc:
-            raise LogReadError(path, f"unexpected content: {exc}") from None
+            parsed = _build(path, "eval", log, header.get("results"), filled, notes)
+        except (LogReadError, *_ZIP_ERRORS, *_CONTENT_ERRORS) as exc:
+            raise _read_error(path, exc, problem) from None
+    return _read_as_latest(parsed, problem)
 
 
 def read_json_log(path: str, data: bytes | None = None) -> ParsedFile:
@@ -451,24 +551,93 @@ def read_json_log(path: str, data: bytes | None = None) -> ParsedFile:
             data = Path(path).read_bytes()
         except OSError as exc:
             raise LogReadError(path, f"cannot read: {exc.strerror or exc}") from None
-    doc = _loads(data, path)
+    notes: list[str] = []
+    doc = _loads(data, path, notes=notes)
     if not isinstance(doc, dict):
         raise LogReadError(path, "not an Inspect log (top level is not a JSON object)")
-    log = _log_info(path, doc, None)
-    samples = doc.get("samples") or []
-    if not isinstance(samples, list):
-        raise LogReadError(path, "'samples' is not a JSON list")
+    problem = _version_problem(doc)
     try:
-        return _build(path, "json", log, doc.get("results"), samples, [])
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise LogReadError(path, f"unexpected content: {exc}") from None
+        log = _log_info(path, doc, None)
+        samples = doc.get("samples") or []
+        if not isinstance(samples, list):
+            raise LogReadError(path, "'samples' is not a JSON list")
+        parsed = _build(path, "json", log, doc.get("results"), samples, notes)
+    except (LogReadError, *_CONTENT_ERRORS) as exc:
+        raise _read_error(path, exc, problem) from None
+    return _read_as_latest(parsed, problem)
 
 
 def read_log(path: str) -> ParsedFile:
-    """Read one log file by its suffix."""
+    """Read one local log file by its suffix."""
     suffix = Path(path).suffix.lower()
     if suffix == ".eval":
         return read_eval_zip(path)
     if suffix == ".json":
         return read_json_log(path)
     raise LogReadError(path, f"unsupported file type '{suffix}' (expected .eval or .json)")
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _examples(samples: pa.Table, mask: pa.Array, limit: int = 3) -> str:
+    rows = samples.filter(mask).slice(0, limit)
+    pairs = zip(rows["sample_id"].to_pylist(), rows["epoch"].to_pylist(), strict=True)
+    ids = [f"{sample_id}/{epoch}" for sample_id, epoch in pairs]
+    return ", ".join(ids)
+
+
+def quality_notes(parsed: ParsedFile) -> list[str]:
+    """Notes on values that are loaded but will not enter (all) curves, naming samples
+    as ``sample_id/epoch``: negative or missing usage and times, dict or list scores."""
+    notes: list[str] = []
+    samples = parsed.samples
+    total = samples.num_rows
+    if total == 0:
+        return notes
+    for column in ("total_tokens", "input_tokens", "output_tokens", "total_time", "working_time"):
+        negative = pc.fill_null(pc.less(samples[column], 0), False)
+        count = pc.sum(negative).as_py() or 0
+        if count:
+            notes.append(
+                f"{count} sample(s) with a negative {column} (e.g. {_examples(samples, negative)}):"
+                " loaded as they are; staging reads them as missing, so they are left out of"
+                " that limit's curve"
+            )
+    missing = pc.is_null(samples["total_tokens"])
+    count = pc.sum(missing).as_py() or 0
+    if count:
+        notes.append(
+            f"{count} of {total} samples have no token usage for the evaluated model "
+            f"(e.g. {_examples(samples, missing)}): left out of the total_tokens curve"
+        )
+    scores = parsed.scores
+    if scores.num_rows:
+        keyed: dict[str, tuple[set[str], set[tuple]]] = {}
+        listed: dict[str, set[tuple]] = {}
+        for scorer, key, vtype, sid, epoch in zip(
+            scores["scorer"].to_pylist(),
+            scores["score_key"].to_pylist(),
+            scores["value_type"].to_pylist(),
+            scores["sample_id"].to_pylist(),
+            scores["epoch"].to_pylist(),
+            strict=True,
+        ):
+            if key is not None:
+                keys, ids = keyed.setdefault(scorer, (set(), set()))
+                keys.add(key)
+                ids.add((sid, epoch))
+            elif vtype in ("list", "dict"):
+                listed.setdefault(scorer, set()).add((sid, epoch))
+        for scorer, (keys, ids) in keyed.items():
+            shown = ", ".join(sorted(keys)[:5]) + (", ..." if len(keys) > 5 else "")
+            notes.append(
+                f"scorer '{scorer}' gives dict-valued scores in {len(ids)} sample(s) (keys "
+                f"{shown}): left out of the curves unless the dbt var score_key names a key"
+            )
+        for scorer, ids in listed.items():
+            notes.append(
+                f"scorer '{scorer}' gives list-valued scores in {len(ids)} sample(s): "
+                "they are not scores and are left out of the curves"
+            )
+    return notes

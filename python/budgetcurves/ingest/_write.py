@@ -7,11 +7,10 @@ evals loaded from another file) are replaced by its new rows, and the ledger
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import duckdb
 import pyarrow as pa
 
+from ._files import FileStamp
 from ._read import SAMPLES_SCHEMA, SCORES_SCHEMA, ParsedFile
 
 SCHEMA = "inspect"
@@ -26,7 +25,12 @@ LOG_FILES_COLUMNS = {
     "file_size": "bigint",
     "file_mtime_ns": "bigint",
     "loaded_at": "timestamp",
+    # an object store's ETag (remote logs): a rewrite within the same second, same size
+    "file_etag": "varchar",
 }
+
+#: ``loaded_at`` in UTC, without a time zone (what dbt's source freshness expects).
+_NOW_UTC = "timezone('UTC', current_timestamp)"
 
 
 def _sql_type(arrow_type: pa.DataType) -> str:
@@ -47,24 +51,41 @@ def ensure_landing(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_ddl("sample_scores", SCORES_SCHEMA))
     columns = ",\n  ".join(f"{k} {v}" for k, v in LOG_FILES_COLUMNS.items())
     con.execute(f"create table if not exists {SCHEMA}.log_files (\n  {columns}\n)")
-
-
-@dataclass(frozen=True)
-class FileStamp:
-    """What identifies one version of a file on disk."""
-
-    size: int
-    mtime_ns: int
+    # ledgers written before a column existed get it (null for the files already loaded)
+    for name, sql_type in LOG_FILES_COLUMNS.items():
+        if "primary key" not in sql_type:
+            con.execute(
+                f"alter table {SCHEMA}.log_files add column if not exists {name} {sql_type}"
+            )
 
 
 def loaded_stamps(con: duckdb.DuckDBPyConnection) -> dict[str, FileStamp]:
-    """The ledger: every loaded file with the size and mtime it had when loaded."""
-    rows = con.execute(f"select log_file, file_size, file_mtime_ns from {SCHEMA}.log_files")
-    return {path: FileStamp(size, mtime) for path, size, mtime in rows.fetchall()}
+    """The ledger: every loaded file with the stamp it had when loaded."""
+    rows = con.execute(
+        f"select log_file, file_size, file_mtime_ns, file_etag from {SCHEMA}.log_files"
+    )
+    return {path: FileStamp(size, mtime, etag) for path, size, mtime, etag in rows.fetchall()}
 
 
-def write_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, stamp: FileStamp) -> list[str]:
-    """Replace one file's rows atomically; returns the files whose evals it took over."""
+def loaded_eval_ids(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """Each ledger file's eval ids (the evals it held when it was loaded)."""
+    rows = con.execute(f"select log_file, eval_ids from {SCHEMA}.log_files").fetchall()
+    return {path: set(filter(None, (ids or "").split(","))) for path, ids in rows}
+
+
+def _count(result: duckdb.DuckDBPyConnection) -> int:
+    row = result.fetchone()
+    return int(row[0]) if row else 0
+
+
+def write_file(
+    con: duckdb.DuckDBPyConnection, parsed: ParsedFile, stamp: FileStamp
+) -> tuple[list[str], int]:
+    """Replace one file's rows atomically.
+
+    Returns the other files whose evals it took over and how many samples it
+    replaced (its own earlier rows and those of the same evals from elsewhere).
+    """
     con.execute("begin transaction")
     try:
         con.register("bc_eval_ids", pa.table({"eval_id": pa.array(parsed.eval_ids, pa.string())}))
@@ -82,21 +103,25 @@ def write_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, stamp: FileSt
                 union select eval_id from bc_eval_ids)""",
             [parsed.path],
         )
-        con.execute(
-            f"""delete from {SCHEMA}.samples where log_file = ?
+        removed = _count(
+            con.execute(
+                f"""delete from {SCHEMA}.samples where log_file = ?
                 or eval_id in (select eval_id from bc_eval_ids)""",
-            [parsed.path],
+                [parsed.path],
+            )
         )
         con.register("bc_samples", parsed.samples)
         con.register("bc_scores", parsed.scores)
         con.execute(
             f"insert into {SCHEMA}.samples by name "
-            "select *, current_timestamp::timestamp as loaded_at from bc_samples"
+            f"select *, {_NOW_UTC} as loaded_at from bc_samples"
         )
         con.execute(f"insert into {SCHEMA}.sample_scores by name select * from bc_scores")
         con.execute(
-            f"""insert or replace into {SCHEMA}.log_files values
-                (?, ?, ?, ?, ?, ?, ?, ?, current_timestamp::timestamp)""",
+            f"""insert or replace into {SCHEMA}.log_files
+                (log_file, file_kind, log_status, format_version, eval_ids, sample_count,
+                 file_size, file_mtime_ns, file_etag, loaded_at)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?, {_NOW_UTC})""",
             [
                 parsed.path,
                 parsed.kind,
@@ -106,6 +131,7 @@ def write_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, stamp: FileSt
                 parsed.samples.num_rows,
                 stamp.size,
                 stamp.mtime_ns,
+                stamp.etag,
             ],
         )
         con.execute("commit")
@@ -115,11 +141,11 @@ def write_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, stamp: FileSt
     finally:
         for name in ("bc_eval_ids", "bc_samples", "bc_scores"):
             con.unregister(name)
-    return taken
+    return taken, removed
 
 
-def forget_file(con: duckdb.DuckDBPyConnection, path: str) -> None:
-    """Remove a file's rows and its ledger entry (``--prune``)."""
+def forget_file(con: duckdb.DuckDBPyConnection, path: str) -> int:
+    """Remove a file's rows and its ledger entry (``--prune``); returns the samples removed."""
     con.execute("begin transaction")
     try:
         con.execute(
@@ -127,9 +153,10 @@ def forget_file(con: duckdb.DuckDBPyConnection, path: str) -> None:
                 select eval_id from {SCHEMA}.samples where log_file = ?)""",
             [path],
         )
-        con.execute(f"delete from {SCHEMA}.samples where log_file = ?", [path])
+        removed = _count(con.execute(f"delete from {SCHEMA}.samples where log_file = ?", [path]))
         con.execute(f"delete from {SCHEMA}.log_files where log_file = ?", [path])
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+    return removed
