@@ -16,6 +16,12 @@ grids as (
 
 ),
 
+error_counts as (
+
+    select * from {{ ref('int_models__error_counts') }}
+
+),
+
 curves as (
 
     select
@@ -129,6 +135,7 @@ measured as (
         thresholds.limit_scale,
         curves.sample_count,
         curves.log,
+        coalesce(error_counts.error_count, 0) as error_count,
         curves.score_min >= 0 and curves.score_max <= 1 as is_unit_interval,
         at_thresholds.score_sum_through / curves.sample_count as success_rate,
         case
@@ -171,6 +178,8 @@ measured as (
             and thresholds.facet_value = breakpoints.facet_value
             and thresholds.model = breakpoints.model
             and thresholds.limit_value = breakpoints.limit_value
+    left join error_counts
+        on thresholds.model = error_counts.model
 
 ),
 
@@ -208,6 +217,7 @@ final as (
         end as {{ type_double() }}) as ci_upper,
         cast(other_termination_rate as {{ type_double() }}) as other_termination_rate,
         cast(sample_count as bigint) as sample_count,
+        cast(error_count as bigint) as error_count,
         limit_scale,
         log
     from banded

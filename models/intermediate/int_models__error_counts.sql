@@ -1,0 +1,57 @@
+{#- One row per model with samples that ended in an error and have no score: they
+    are left out of the curves (int_samples__scored keeps scored samples only) and
+    counted here, so a model that crashes on hard questions cannot look better than
+    it is. Samples of logs whose status is not kept (var `statuses`) are not counted. -#}
+
+with
+
+samples as (
+
+    select * from {{ ref('stg_inspect__samples') }}
+
+),
+
+scored as (
+
+    select * from {{ ref('int_samples__scored') }}
+
+),
+
+kept_errored as (
+
+    select
+        eval_id,
+        sample_id,
+        epoch,
+        model
+    from samples
+    where
+        log_status in ({{ statuses_sql() }})
+        and is_errored
+
+),
+
+unscored as (
+
+    select kept_errored.model
+    from kept_errored
+    left join scored
+        on
+            kept_errored.eval_id = scored.eval_id
+            and kept_errored.sample_id = scored.sample_id
+            and kept_errored.epoch = scored.epoch
+    where scored.eval_id is null
+
+),
+
+final as (
+
+    select
+        model,
+        cast(count(*) as bigint) as error_count
+    from unscored
+    group by model
+
+)
+
+select * from final
