@@ -108,16 +108,34 @@ def cmd_plot(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise UserError(f"--out {out}: the file must end in .png, .svg or .pdf")
     try:
-        frame = read_scores(args.db, limit=args.limit)
+        frame = read_scores(args.db, limit=args.limit, facet=args.facet)
+        plot = scores_by_limit(
+            frame, title=args.title, width=args.width, height=args.height, dpi=args.dpi
+        )
     except (ValueError, FileNotFoundError) as exc:
         raise UserError(str(exc)) from None
-    plot = scores_by_limit(
-        frame, title=args.title, width=args.width, height=args.height, dpi=args.dpi
-    )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    plot.save(out, verbose=False)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        plot.save(out, verbose=False)
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
     if not args.quiet:
         print(f"plot: wrote {out}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ..plot._data import export_scores
+
+    out = Path(args.out)
+    try:
+        rows = export_scores(args.db, out)
+    except (ValueError, FileNotFoundError) as exc:
+        raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
+    if not args.quiet:
+        print(f"export: wrote {rows} rows of scores_by_limit to {out}")
     return 0
 
 
@@ -184,6 +202,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--width", type=float, default=700, help="pixels (default 700)")
         p.add_argument("--height", type=float, help="pixels (default width / 1.618)")
         p.add_argument("--dpi", type=float, default=100, help="dots per inch (default 100)")
+        p.add_argument(
+            "--facet", help="a faceting of the mart to draw a panel per value of (task_name, ...)"
+        )
 
     p = sub.add_parser("ingest", help="load logs into the landing tables")
     db_option(p)
@@ -199,6 +220,11 @@ def _parser() -> argparse.ArgumentParser:
     db_option(p)
     plot_options(p)
     p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser("export", help="write the scores_by_limit mart to .csv or .parquet")
+    db_option(p)
+    p.add_argument("--out", required=True, help="output file: .csv or .parquet")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("run", help="ingest + build + plot")
     db_option(p, required=False)

@@ -1,6 +1,32 @@
-"""The plotnine layer: read the mart, draw it."""
+"""The plotnine layer: read the mart, draw it, one composable piece at a time."""
 
+from ._colors import PALETTE, model_colors
 from ._data import read_scores
-from ._plot import LIMIT_LABELS, model_colors, scores_by_limit
+from ._frame import LIMIT_LABELS
+from ._layers import (
+    geom_ci_band,
+    geom_other_termination,
+    geom_success_curve,
+    scale_color_model,
+    scale_limit_x,
+    theme_budgetcurves,
+)
+from ._plot import scores_by_limit
+from ._prepare import scores_by_limit_df
+from ._viz import to_inspect_viz
 
-__all__ = ["LIMIT_LABELS", "model_colors", "read_scores", "scores_by_limit"]
+__all__ = [
+    "LIMIT_LABELS",
+    "PALETTE",
+    "geom_ci_band",
+    "geom_other_termination",
+    "geom_success_curve",
+    "model_colors",
+    "read_scores",
+    "scale_color_model",
+    "scale_limit_x",
+    "scores_by_limit",
+    "scores_by_limit_df",
+    "theme_budgetcurves",
+    "to_inspect_viz",
+]

@@ -1,4 +1,4 @@
-"""Reading the mart: the one place the Python layer runs SQL."""
+"""Reading the mart: the one place the drawing side runs SQL."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ import duckdb
 import pandas as pd
 
 MART = "main.scores_by_limit"
+MODEL_INFO = "main.model_info"
+#: The faceting whose values are task names: what ``tasks=`` filters.
+TASK_FACET = "task_name"
+DEFAULT_LIMIT = "total_tokens"
 
 
 def _connect(db: str | os.PathLike[str] | duckdb.DuckDBPyConnection):
@@ -18,7 +22,25 @@ def _connect(db: str | os.PathLike[str] | duckdb.DuckDBPyConnection):
     path = Path(db)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such database (run `budgetcurves build` first)")
-    return duckdb.connect(str(path), read_only=True), True
+    try:
+        return duckdb.connect(str(path), read_only=True), True
+    except duckdb.Error as exc:  # not a database, or another process is writing it
+        first = str(exc).strip().splitlines()[0]
+        raise ValueError(f"{path}: cannot open the database: {first}") from None
+
+
+def _distinct(con: duckdb.DuckDBPyConnection, column: str) -> list[str]:
+    query = f"select distinct {column} from {MART} where {column} is not null order by 1"
+    return [row[0] for row in con.execute(query).fetchall()]
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, name = qualified.split(".")
+    query = (
+        "select count(*) from information_schema.tables "
+        "where table_schema = $schema and table_name = $name"
+    )
+    return bool(con.execute(query, {"schema": schema, "name": name}).fetchone()[0])
 
 
 def read_scores(
@@ -29,54 +51,133 @@ def read_scores(
     models: Sequence[str] | None = None,
     tasks: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """The mart's rows for one limit (default: the first built) as a pandas frame.
+    """The mart's rows for one limit as a pandas frame, ready for ``scores_by_limit``.
 
-    ``facet`` picks a faceting (``facet_name``; default the unfaceted ``all``
-    rows), ``models`` and ``tasks`` filter; the filtering happens in the query.
-    Raises ``ValueError`` naming the limits (or facets) there are when the one
-    asked for is not in the mart.
+    Args:
+       db: A DuckDB file built by ``budgetcurves build`` (opened read-only), or an
+          open DuckDB connection (left open).
+       limit: ``total_tokens`` (default when built), ``total_time``, ``working_time``...
+       facet: A faceting of the mart (its ``facet_name``, e.g. ``task_name``);
+          default the unfaceted ``all`` rows (``task_name`` when ``tasks`` is given).
+       models: Keep these models (Inspect names or display names).
+       tasks: Keep these tasks: rows of the ``task_name`` faceting.
+
+    The filtering happens in the query. Each row gets ``model_display_name`` from
+    the seed ``model_info`` (a model it does not list, or whose display name another
+    model read here shares, keeps its Inspect name).
+
+    Raises:
+       FileNotFoundError: no such database file.
+       ValueError: no mart, or naming the limits (facets) there are when the one
+          asked for is not built.
     """
     con, owned = _connect(db)
     try:
-        try:
-            limits = [
-                r[0]
-                for r in con.execute(
-                    f"select distinct limit_name from {MART} order by limit_name"
-                ).fetchall()
-            ]
-        except duckdb.CatalogException:
-            raise ValueError(
-                "the database has no scores_by_limit mart (run `budgetcurves build`)"
-            ) from None
+        if not _has_table(con, MART):
+            raise ValueError("the database has no scores_by_limit mart (run `budgetcurves build`)")
+        limits = _distinct(con, "limit_name")
         if not limits:
             raise ValueError("the scores_by_limit mart is empty: no samples were scored")
         if limit is None:
-            limit = "total_tokens" if "total_tokens" in limits else limits[0]
+            limit = DEFAULT_LIMIT if DEFAULT_LIMIT in limits else limits[0]
         if limit not in limits:
             raise ValueError(f"limit '{limit}' is not in the mart; limits: {', '.join(limits)}")
-        facet_name = facet or "all"
-        facets = [
-            r[0]
-            for r in con.execute(f"select distinct facet_name from {MART} order by 1").fetchall()
-        ]
-        if facet_name not in facets:
+        if tasks and facet not in (None, TASK_FACET):
             raise ValueError(
-                f"facet '{facet_name}' is not in the mart; facets: {', '.join(facets)}"
+                f"tasks= keeps rows of the '{TASK_FACET}' faceting, not of '{facet}': "
+                "a faceting's curves cannot be narrowed to some tasks after the fact"
             )
-        where = ["limit_name = $limit", "facet_name = $facet"]
-        params: dict[str, object] = {"limit": limit, "facet": facet_name}
-        if models:
-            where.append("list_contains($models, model)")
-            params["models"] = list(models)
-        if tasks:
-            where.append("list_contains($tasks, facet_value)")
-            params["tasks"] = list(tasks)
-        query = (
-            f"select * from {MART} where {' and '.join(where)} "
-            "order by model, facet_value, step_index"
+        facet = facet or (TASK_FACET if tasks else "all")
+        facets = _distinct(con, "facet_name")
+        if facet not in facets:
+            raise ValueError(f"facet '{facet}' is not in the mart; facets: {', '.join(facets)}")
+        return con.execute(
+            _query(con, bool(models), bool(tasks)),
+            {
+                "limit": limit,
+                "facet": facet,
+                **({"models": list(models)} if models else {}),
+                **({"tasks": list(tasks)} if tasks else {}),
+            },
+        ).df()
+    finally:
+        if owned:
+            con.close()
+
+
+def _query(con: duckdb.DuckDBPyConnection, models: bool, tasks: bool) -> str:
+    info = _has_table(con, MODEL_INFO)
+    display = "info.display_name" if info else "null"
+    join = f"left join {MODEL_INFO} as info on mart.model = info.model" if info else ""
+    where = ["mart.limit_name = $limit", "mart.facet_name = $facet"]
+    if models:
+        where.append(f"(list_contains($models, mart.model) or list_contains($models, {display}))")
+    if tasks:
+        where.append("list_contains($tasks, mart.facet_value)")
+    return f"""
+        with
+
+        named as (
+            select
+                mart.*,
+                coalesce({display}, mart.model) as display_name
+            from {MART} as mart
+            {join}
+            where {" and ".join(where)}
+        ),
+
+        shared as (
+            select display_name
+            from named
+            group by display_name
+            having count(distinct model) > 1
+        ),
+
+        final as (
+            select
+                named.* exclude (display_name),
+                case
+                    when shared.display_name is null then named.display_name
+                    else named.model
+                end as model_display_name
+            from named
+            left join shared on named.display_name = shared.display_name
         )
-        return con.execute(query, params).df()
+
+        select * from final
+        order by model, facet_value, step_index
+    """
+
+
+#: Output formats of :func:`export_scores` by file suffix (DuckDB's COPY options).
+EXPORT_FORMATS = {".csv": "format csv, header true", ".parquet": "format parquet"}
+
+
+def export_scores(db: str | os.PathLike[str] | duckdb.DuckDBPyConnection, out: Path) -> int:
+    """Write the whole mart to ``out`` (.csv or .parquet) with DuckDB's COPY, in a stable
+    row order; returns the number of rows written."""
+    out = Path(out)
+    options = EXPORT_FORMATS.get(out.suffix.lower())
+    if options is None:
+        raise ValueError(f"--out {out}: the file must end in .csv or .parquet")
+    con, owned = _connect(db)
+    try:
+        if not _has_table(con, MART):
+            raise ValueError("the database has no scores_by_limit mart (run `budgetcurves build`)")
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OSError(f"cannot create {out.parent}: {exc.strerror}") from None
+        target = "'" + str(out).replace("'", "''") + "'"
+        try:
+            con.execute(
+                f"copy (select * from {MART} "
+                "order by limit_name, facet_name, facet_value, model, step_index) "
+                f"to {target} ({options})"
+            )
+        except duckdb.IOException as exc:
+            raise OSError(str(exc).splitlines()[0]) from None
+        return con.execute(f"select count(*) from {MART}").fetchone()[0]
     finally:
         if owned:
             con.close()

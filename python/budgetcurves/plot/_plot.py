@@ -1,172 +1,144 @@
-"""Drawing the mart with plotnine: data in, a ggplot out, no SQL, no reshaping."""
+"""``scores_by_limit``: the layers composed into the reference's picture, as a ggplot.
+
+Data in, a ggplot out: no SQL, no reshaping (the mart holds every number drawn).
+"""
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Literal
 
-import pandas as pd
-from plotnine import (
-    aes,
-    element_text,
-    facet_wrap,
-    geom_line,
-    geom_ribbon,
-    ggplot,
-    labs,
-    scale_color_manual,
-    scale_fill_manual,
-    scale_x_continuous,
-    scale_x_log10,
-    scale_y_continuous,
-    theme,
-    theme_minimal,
+from plotnine import facet_wrap, ggplot, guides, labs, theme
+
+from ._frame import (
+    DEFAULT_MODEL,
+    NOT_GIVEN,
+    as_frame,
+    is_faceted,
+    limit_column,
+    model_column,
+    require,
+    single_value,
+)
+from ._layers import (
+    geom_ci_band,
+    geom_other_termination,
+    geom_success_curve,
+    legend_guide,
+    scale_color_model,
+    scale_limit_x,
+    theme_budgetcurves,
 )
 
-LIMIT_LABELS = {
-    "total_tokens": "Tokens",
-    "total_time": "Total time (s)",
-    "working_time": "Working time (s)",
-    "message_count": "Messages",
-    "cost": "Cost (USD)",
-}
-#: A colour-blind-safe qualitative palette (Okabe-Ito, then Tableau 10).
-PALETTE = (
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#D55E00",
-    "#CC79A7",
-    "#56B4E9",
-    "#F0E442",
-    "#000000",
-    "#4E79A7",
-    "#F28E2B",
-    "#E15759",
-    "#76B7B2",
-    "#59A14F",
-    "#EDC948",
-    "#B07AA1",
-    "#FF9DA7",
-)
 GOLDEN = 1.618
-
-
-class _NotGiven:
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-
-NOT_GIVEN: Any = _NotGiven()
-
-
-def model_colors(models: list[str]) -> dict[str, str]:
-    """A colour per model keyed by its name, the same in every plot and subset."""
-    return {
-        m: PALETTE[int(hashlib.sha1(m.encode()).hexdigest(), 16) % len(PALETTE)] for m in models
-    }
-
-
-def _frame(data: Any) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        return data
-    for method in ("to_pandas", "df"):  # pyarrow tables; DuckDB relations
-        if hasattr(data, method):
-            return getattr(data, method)()
-    raise TypeError(
-        f"data must be a pandas DataFrame, pyarrow Table or DuckDB relation, "
-        f"not {type(data).__name__}"
-    )
-
-
-def _require(frame: pd.DataFrame, *columns: str | None) -> None:
-    for column in columns:
-        if column is not None and column not in frame.columns:
-            raise ValueError(f"Required column '{column}' not found in data.")
+LegendPosition = Literal["bottom", "right", "top", "left"]
 
 
 def scores_by_limit(
     data: Any,
-    model: str = "model_display_name",
+    model: str = DEFAULT_MODEL,
     success: str = "success_rate",
-    ci_lower: str | None = "ci_lower",
-    ci_upper: str | None = "ci_upper",
-    facet: str | None = None,
+    stderr: str | None = "standard_error",
+    facet: str | None = NOT_GIVEN,
     other_termination_rate: str | bool = False,
     limit: str | None = None,
     limit_label: str | None = NOT_GIVEN,
-    scale: str = "auto",
+    scale: Literal["log", "linear", "auto"] = "auto",
     title: str | None = None,
-    width: float = 700,
+    marks: Iterable[Any] | None = None,
     height: float | None = None,
+    width: float = 700,
+    legend: LegendPosition | None = NOT_GIVEN,
+    ci: float | None = None,
+    *,
+    ci_lower: str = "ci_lower",
+    ci_upper: str = "ci_upper",
     dpi: float = 100,
-    legend: bool = True,
 ) -> ggplot:
-    """Success rate against a resource limit: a line per model and its band.
+    """Success rate as a function of a resource limit: a line per model and its band.
 
-    ``data`` is the mart's rows for one limit (``read_scores``), as a pandas
-    frame, pyarrow table or DuckDB relation. Sizes are pixels at ``dpi``.
+    The arguments mirror ``inspect_viz.view.scores_by_limit``; the returned ggplot
+    displays itself in a notebook, saves as PNG/SVG/PDF, and takes more layers.
+
+    Args:
+       data: The mart's rows for one limit (``read_scores``, ``scores_by_limit_df``)
+          as a pandas frame, pyarrow table or DuckDB relation.
+       model: The model column (default ``model_display_name`` when present, else
+          ``model``).
+       success: The success-rate column.
+       stderr: The standard-error column; ``None`` draws no band. The band itself
+          is the mart's ``ci_lower``/``ci_upper`` (SQL computes, Python draws).
+       facet: The column to facet by. Default: ``facet_value`` when the rows are
+          one of the mart's facetings (``read_scores(db, facet="task_name")``);
+          ``None``: no facets.
+       other_termination_rate: ``True`` (or a column name) adds a dashed line per
+          model: the rate of samples that failed below the limit.
+       limit: The x column (default ``limit_value``, else the first of
+          ``total_tokens``, ``total_time``, ``working_time``).
+       limit_label: The x axis title (default from the limit, as the reference's;
+          ``None`` for none).
+       scale: ``auto`` (the grid's own: log when max / min >= 100), ``log`` or
+          ``linear``.
+       title: The plot's title.
+       marks: More plotnine components to add (or add them to the result with ``+``).
+       height: Pixels at ``dpi`` (default ``width / 1.618``).
+       width: Pixels at ``dpi`` (default 700). SVG and PDF get the same inches.
+       legend: Where the legend goes (default ``bottom``); ``None`` for none.
+       ci: The band's confidence level, checked against the data's ``ci_level``:
+          a band at another level needs a build with ``--ci`` (default: the data's).
+       ci_lower: The band's lower edge.
+       ci_upper: The band's upper edge.
+       dpi: Dots per inch of raster output (default 100).
+
+    Raises:
+       ValueError: naming a column that is not in the data, the limits when the
+          data holds several, or a ``ci`` the band was not built at.
     """
-    frame = _frame(data)
-    if model not in frame.columns and model == "model_display_name":
-        model = "model"
-    if limit is None:
-        limit = (
-            "limit_value"
-            if "limit_value" in frame.columns
-            else next((c for c in LIMIT_LABELS if c in frame.columns), None)
-        )
-        if limit is None:
-            raise ValueError("No limit column found; pass `limit`.")
-    _require(frame, model, success, limit, ci_lower, ci_upper, facet)
-    limit_name = limit
-    if limit == "limit_value" and "limit_name" in frame.columns:
-        names = sorted(frame["limit_name"].dropna().unique())
-        if len(names) > 1:
-            raise ValueError(
-                f"data holds several limits ({', '.join(names)}); pick one, e.g. "
-                "read_scores(db, limit=...)"
-            )
-        limit_name = names[0] if names else limit
-    if limit_label is NOT_GIVEN:
-        limit_label = LIMIT_LABELS.get(limit_name, limit_name.replace("_", " ").capitalize())
+    frame = as_frame(data)
+    model = model_column(frame, model)
+    limit = limit_column(frame, limit)
+    require(frame, success, stderr)
     if other_termination_rate is True:
         other_termination_rate = "other_termination_rate"
-    if other_termination_rate:
-        _require(frame, other_termination_rate)
+    if facet is NOT_GIVEN:
+        facet = "facet_value" if is_faceted(frame) else None
+    require(frame, facet)
+    if stderr is not None and ci is not None:
+        _check_ci(frame, ci)
+    if width <= 0 or (height is not None and height <= 0) or dpi <= 0:
+        raise ValueError("width, height and dpi must be positive")
+    height = width / GOLDEN if height is None else height
 
-    use_log = _use_log(frame, limit, scale)
-    colors = model_colors(sorted(frame[model].astype(str).unique()))
-    plot = ggplot(frame, aes(x=limit, y=success, color=model, fill=model))
-    if ci_lower and ci_upper:
-        plot += geom_ribbon(aes(ymin=ci_lower, ymax=ci_upper), alpha=0.15, color="none")
-    plot += geom_line(size=0.9)
+    plot = ggplot(frame) + scale_color_model(model) + scale_limit_x(scale, limit, limit_label)
+    if stderr is not None:
+        plot += geom_ci_band(model, ci_lower, ci_upper, limit)
     if other_termination_rate:
-        plot += geom_line(aes(y=other_termination_rate), linetype="dashed", size=0.6)
-    plot += scale_x_log10() if use_log else scale_x_continuous()
-    plot += scale_y_continuous(limits=(0, 1))
-    plot += scale_color_manual(values=colors)
-    plot += scale_fill_manual(values=colors)
-    plot += labs(x=limit_label, y="Success rate", color="Model", fill="Model", title=title)
+        plot += geom_other_termination(model, other_termination_rate, limit)
+    plot += geom_success_curve(model, success, limit)
     if facet:
         plot += facet_wrap(facet)
-    height = width / GOLDEN if height is None else height
-    plot += theme_minimal(base_size=11) + theme(
-        figure_size=(width / dpi, height / dpi),
-        dpi=dpi,
-        legend_position="right" if legend else "none",
-        plot_title=element_text(weight="bold"),
-    )
+    plot += theme_budgetcurves() + theme(figure_size=(width / dpi, height / dpi), dpi=dpi)
+    if legend is None:
+        plot += theme(legend_position="none")
+    else:
+        position = "bottom" if legend is NOT_GIVEN else legend
+        plot += theme(legend_position=position)
+        if position in ("bottom", "top"):
+            labels = sorted(frame[model].dropna().astype(str).unique())
+            plot += guides(
+                color=legend_guide(labels, width, dpi), fill=legend_guide(labels, width, dpi)
+            )
+    if title is not None:
+        plot += labs(title=title)
+    for mark in marks or ():
+        plot += mark
     return plot
 
 
-def _use_log(frame: pd.DataFrame, limit: str, scale: str) -> bool:
-    if scale not in ("auto", "log", "linear"):
-        raise ValueError(f"scale must be 'auto', 'log' or 'linear', not '{scale}'")
-    if scale != "auto":
-        return scale == "log"
-    if "limit_scale" in frame.columns and frame["limit_scale"].notna().any():
-        return bool((frame["limit_scale"] == "log").all())
-    values = frame[limit].dropna()
-    positive = values[values > 0]
-    return not positive.empty and positive.max() / positive.min() >= 100
+def _check_ci(frame: Any, ci: float) -> None:
+    level = single_value(frame, "ci_level", "band levels", "one build's rows")
+    if level is not None and abs(float(level) - ci) > 1e-9:
+        raise ValueError(
+            f"the band in the data is at ci_level {float(level):g}, not {ci:g}; "
+            f"rebuild with `budgetcurves build --ci {ci:g}` (dbt var ci_level)"
+        )

@@ -1,0 +1,113 @@
+"""What every layer needs to know about its data: which columns to draw, checked.
+
+Nothing here changes the data: a frame comes in, column names come out, and a
+missing column or a frame holding several limits is a ``ValueError`` that says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+#: Axis titles by limit, as the reference's (others: the name in title case).
+LIMIT_LABELS = {
+    "total_tokens": "Tokens",
+    "total_time": "Total Time (s)",
+    "working_time": "Working Time (s)",
+}
+#: The reference's limit columns, in the order it looks for them.
+REFERENCE_LIMITS = tuple(LIMIT_LABELS)
+#: The mart's column holding the threshold, whatever the limit.
+MART_LIMIT = "limit_value"
+DEFAULT_MODEL = "model_display_name"
+
+
+class _NotGiven:
+    """Marks an argument left out, where ``None`` means something ("no label")."""
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Any = _NotGiven()
+
+
+def as_frame(data: Any) -> pd.DataFrame:
+    """A pandas frame from a pandas frame, pyarrow table or DuckDB relation (converted)."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    if data is None:
+        raise ValueError("no data: pass the mart's rows, e.g. read_scores(db)")
+    for method in ("to_pandas", "df"):  # pyarrow tables and polars frames; DuckDB relations
+        if callable(getattr(data, method, None)):
+            return getattr(data, method)()
+    raise TypeError(
+        "data must be a pandas DataFrame, pyarrow Table or DuckDB relation, "
+        f"not {type(data).__name__}"
+    )
+
+
+def require(frame: pd.DataFrame, *columns: str | None) -> None:
+    """Raise the reference's ``ValueError`` for the first named column not in ``frame``."""
+    for column in columns:
+        if column is not None and column not in frame.columns:
+            raise ValueError(f"Required column '{column}' not found in data.")
+
+
+def model_column(frame: pd.DataFrame, model: str) -> str:
+    """``model_display_name`` when the frame has it, else ``model`` (the default only)."""
+    if model == DEFAULT_MODEL and model not in frame.columns:
+        model = "model"
+    require(frame, model)
+    return model
+
+
+def limit_column(frame: pd.DataFrame, limit: str | None) -> str:
+    """The x column: ``limit`` as given, else the mart's ``limit_value``, else the first of
+    the reference's ``total_tokens``, ``total_time``, ``working_time`` there is."""
+    if limit is None:
+        candidates = (MART_LIMIT, *REFERENCE_LIMITS)
+        limit = next((c for c in candidates if c in frame.columns), None)
+        if limit is None:
+            raise ValueError(
+                "No resource column found (expected one of "
+                f"{', '.join(candidates)}). Please specify the `limit` parameter."
+            )
+    require(frame, limit)
+    single_value(frame, "limit_name", "limits", "read_scores(db, limit=...)")
+    return limit
+
+
+def limit_name(frame: pd.DataFrame, limit: str) -> str:
+    """What the x axis measures: the frame's one ``limit_name``, or the column's name."""
+    if limit == MART_LIMIT and "limit_name" in frame.columns:
+        names = single_value(frame, "limit_name", "limits", "read_scores(db, limit=...)")
+        if names is not None:
+            return names
+    return limit
+
+
+def limit_label(frame: pd.DataFrame, limit: str, label: str | None) -> str | None:
+    """The reference's axis title for the limit unless one was given (``None``: none)."""
+    if label is not NOT_GIVEN:
+        return label
+    name = limit_name(frame, limit)
+    return LIMIT_LABELS.get(name, name.replace("_", " ").title())
+
+
+def single_value(frame: pd.DataFrame, column: str, what: str, hint: str) -> Any:
+    """The one value of ``column`` (``None`` when absent or empty); a ``ValueError``
+    naming the values when there are several: one plot draws one limit, one faceting."""
+    if column not in frame.columns:
+        return None
+    values = sorted(str(v) for v in frame[column].dropna().unique())
+    if len(values) > 1:
+        raise ValueError(f"data holds several {what} ({', '.join(values)}); pick one, e.g. {hint}")
+    return values[0] if values else None
+
+
+def is_faceted(frame: pd.DataFrame) -> bool:
+    """Whether the rows are one of the mart's facetings other than ``all``."""
+    name = single_value(frame, "facet_name", "facetings", "read_scores(db, facet=...)")
+    return name is not None and name != "all" and "facet_value" in frame.columns

@@ -1,0 +1,385 @@
+"""The grammar: small plotnine components that know the mart's column names.
+
+Each ``geom_*`` here is added to a ggplot like any plotnine geom; when added it
+looks at the plot's data (or its own ``data=``) to resolve its default columns
+(``model_display_name`` or ``model``; ``limit_value`` or the reference's
+``total_tokens``/...), checks them, and adds a plotnine layer. A geom also
+brings the scales its picture needs unless the plot already has them: the
+stable colour per model (:func:`scale_color_model`), the limit axis
+(:func:`scale_limit_x`) and the rate axis. So::
+
+    ggplot(frame) + geom_ci_band() + geom_success_curve()
+
+draws what ``scores_by_limit(frame)`` draws, less its theme and size. Adding
+:func:`scale_limit_x` or :func:`scale_color_model` afterwards replaces the
+default a geom brought, silently; any other plotnine scale replaces it as
+plotnine always does (with its "scale already present" note).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import pandas as pd
+from plotnine import (
+    aes,
+    element_blank,
+    element_text,
+    expand_limits,
+    geom_line,
+    geom_ribbon,
+    ggplot,
+    guide_legend,
+    scale_color_manual,
+    scale_x_continuous,
+    scale_x_log10,
+    scale_y_continuous,
+    theme,
+    theme_minimal,
+)
+
+from ._colors import model_colors
+from ._frame import (
+    DEFAULT_MODEL,
+    NOT_GIVEN,
+    as_frame,
+    limit_column,
+    limit_label,
+    model_column,
+    require,
+)
+
+Scale = Literal["auto", "log", "linear"]
+#: Marks the scales a geom brought by default, which our own scale components replace.
+_DEFAULT = "_budgetcurves_default"
+#: The font of every picture: ships with matplotlib, so a figure is the same on any machine.
+BASE_FAMILY = "DejaVu Sans"
+
+
+class _Component:
+    """Something added to a ggplot that resolves its columns against the plot's data."""
+
+    def __init__(self, data: Any = None) -> None:
+        self.data = data
+
+    def _frame(self, plot: ggplot) -> pd.DataFrame:
+        return as_frame(self.data if self.data is not None else plot.data)
+
+    def __radd__(self, plot: ggplot) -> ggplot:
+        self.add_to(plot, self._frame(plot))
+        return plot
+
+    def add_to(self, plot: ggplot, frame: pd.DataFrame) -> None:
+        raise NotImplementedError
+
+
+def _has_scale(plot: ggplot, aesthetic: str) -> bool:
+    return any(plot.scales.find(aesthetic))
+
+
+def _add_default(plot: ggplot, scale: Any, aesthetic: str) -> None:
+    """Add ``scale`` unless the plot has a scale for ``aesthetic`` already."""
+    if not _has_scale(plot, aesthetic):
+        setattr(scale, _DEFAULT, True)
+        plot.scales.append(scale)
+
+
+def _replace_default(plot: ggplot, scale: Any) -> None:
+    """Add ``scale`` in place of the defaults for its aesthetics a geom brought."""
+    for existing in [s for s in plot.scales if getattr(s, _DEFAULT, False)]:
+        if set(existing.aesthetics) & set(scale.aesthetics):
+            plot.scales.remove(existing)
+    plot.scales.append(scale)
+
+
+# ----------------------------------------------------------------------------- scales
+
+
+def use_log_scale(frame: pd.DataFrame, limit: str, scale: Scale = "auto") -> bool:
+    """Whether the limit axis is logarithmic.
+
+    ``log``/``linear`` as asked; ``auto`` follows the mart's ``limit_scale`` (the grid's
+    own choice), and for frames without it the grid's rule: log when max / min >= 100
+    (a zero minimum, an infinite ratio, counts as log; a log axis needs a positive max).
+    """
+    if scale not in ("auto", "log", "linear"):
+        raise ValueError(f"scale must be 'auto', 'log' or 'linear', not '{scale}'")
+    if scale != "auto":
+        return scale == "log"
+    if "limit_scale" in frame.columns and frame["limit_scale"].notna().any():
+        return bool((frame["limit_scale"].dropna() == "log").all())
+    values = frame[limit].dropna()
+    if values.empty or values.max() <= 0 or values.min() < 0:
+        return False
+    return values.min() == 0 or values.max() / values.min() >= 100
+
+
+def short_number(values: Sequence[float]) -> list[str]:
+    """Tick labels: ``500``, ``1k``, ``2.5M``, ``0.1`` (three significant digits)."""
+    labels = []
+    for value in values:
+        for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k"), (1, "")):
+            if abs(value) >= size or size == 1:
+                labels.append(f"{value / size:.3g}{suffix}")
+                break
+    return labels
+
+
+class scale_limit_x(_Component):
+    """The limit axis: log or linear by the grid's rule, titled by the limit.
+
+    Args:
+       scale: ``auto`` (the mart's ``limit_scale``; else log when max / min >= 100),
+          ``log`` or ``linear``.
+       limit: The x column (default ``limit_value``, else the reference's columns).
+       limit_label: The axis title (default from the limit; ``None`` for none).
+       data: Data to resolve against instead of the plot's.
+       **kwargs: Passed to plotnine's ``scale_x_log10``/``scale_x_continuous``.
+    """
+
+    def __init__(
+        self,
+        scale: Scale = "auto",
+        limit: str | None = None,
+        limit_label: str | None = NOT_GIVEN,
+        *,
+        data: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data)
+        self.scale, self.limit, self.limit_label, self.kwargs = scale, limit, limit_label, kwargs
+
+    def build(self, frame: pd.DataFrame) -> Any:
+        limit = limit_column(frame, self.limit)
+        kwargs = {
+            "name": limit_label(frame, limit, self.limit_label),
+            "labels": short_number,
+            **self.kwargs,
+        }
+        log = use_log_scale(frame, limit, self.scale)
+        return scale_x_log10(**kwargs) if log else scale_x_continuous(**kwargs)
+
+    def add_to(self, plot: ggplot, frame: pd.DataFrame) -> None:
+        _replace_default(plot, self.build(frame))
+
+
+class scale_color_model(_Component):
+    """Colour and fill by model from :func:`model_colors`: the same in every plot.
+
+    Colours are keyed by the ``model`` column (the Inspect name) when the data has
+    one, so a model keeps its colour whether the legend shows its display name or
+    not; the legend lists the ``model`` argument's values.
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        name: str | None = "Model",
+        data: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data)
+        self.model, self.name, self.kwargs = model, name, kwargs
+
+    def build(self, frame: pd.DataFrame) -> Any:
+        model = model_column(frame, self.model)
+        key = "model" if "model" in frame.columns else model
+        pairs = sorted(
+            {
+                (str(s), str(k))
+                for s, k in zip(frame[model], frame[key], strict=True)
+                if not pd.isna(s)
+            }
+        )
+        colors = model_colors(keyed for _, keyed in pairs)
+        values: dict[str, str] = {}
+        for shown, keyed in pairs:
+            values.setdefault(shown, colors[keyed])
+        return scale_color_manual(
+            values=values,
+            breaks=sorted(values),
+            aesthetics=["color", "fill"],
+            name=self.name,
+            **self.kwargs,
+        )
+
+    def add_to(self, plot: ggplot, frame: pd.DataFrame) -> None:
+        _replace_default(plot, self.build(frame))
+
+
+def _rate_axis() -> list[Any]:
+    return [
+        scale_y_continuous(name="Success rate", breaks=[0, 0.25, 0.5, 0.75, 1]),
+        expand_limits(y=(0, 1)),
+    ]
+
+
+# ----------------------------------------------------------------------------- geoms
+
+
+class _Geom(_Component):
+    """A plotnine geom of mart columns against the limit, coloured (or filled) by model.
+
+    ``columns`` maps the geom's aesthetics to column names (``{"y": "success_rate"}``);
+    ``by`` is the aesthetic the model maps to.
+    """
+
+    geom: Any
+    by = "color"
+
+    def __init__(
+        self,
+        model: str,
+        columns: dict[str, str],
+        limit: str | None,
+        data: Any,
+        kwargs: dict[str, Any],
+    ) -> None:
+        super().__init__(data)
+        self.model, self.columns, self.limit, self.kwargs = model, columns, limit, kwargs
+
+    def add_to(self, plot: ggplot, frame: pd.DataFrame) -> None:
+        model = model_column(frame, self.model)
+        limit = limit_column(frame, self.limit)
+        require(frame, *self.columns.values())
+        mapping = aes(x=limit, **self.columns, **{self.by: model})
+        # the layer's own data (converted) when it was given one; else the plot's
+        plot += self.geom(mapping, data=frame if self.data is not None else None, **self.kwargs)
+        _add_default(plot, scale_limit_x(limit=limit).build(frame), "x")
+        if not _has_scale(plot, "color") and not _has_scale(plot, "fill"):
+            _add_default(plot, scale_color_model(model).build(frame), "color")
+        if not _has_scale(plot, "y"):
+            y_scale, limits = _rate_axis()
+            _add_default(plot, y_scale, "y")
+            plot += limits
+
+
+class geom_success_curve(_Geom):
+    """The success rate at each limit: one line per model.
+
+    Args:
+       model: The model column (default ``model_display_name``, else ``model``).
+       success: The success-rate column.
+       limit: The x column (default ``limit_value``, else the reference's columns).
+       data: Data for this layer instead of the plot's.
+       **kwargs: Passed to plotnine's ``geom_line`` (``size``, ``alpha``, ...).
+    """
+
+    geom = geom_line
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        success: str = "success_rate",
+        limit: str | None = None,
+        *,
+        data: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(model, {"y": success}, limit, data, {"size": 0.9, **kwargs})
+
+
+class geom_ci_band(_Geom):
+    """The mart's confidence band (``ci_lower`` to ``ci_upper``, at its ``ci_level``).
+
+    The band is computed in SQL; a band at another level comes from a build with
+    ``--ci`` (or the var ``ci_level``), not from here.
+
+    Args:
+       model: The model column (default ``model_display_name``, else ``model``).
+       ci_lower: The band's lower edge.
+       ci_upper: The band's upper edge.
+       limit: The x column (default ``limit_value``, else the reference's columns).
+       data: Data for this layer instead of the plot's.
+       **kwargs: Passed to plotnine's ``geom_ribbon`` (default ``alpha=0.15``).
+    """
+
+    geom = geom_ribbon
+    by = "fill"
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        ci_lower: str = "ci_lower",
+        ci_upper: str = "ci_upper",
+        limit: str | None = None,
+        *,
+        data: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        band = {"ymin": ci_lower, "ymax": ci_upper}
+        super().__init__(model, band, limit, data, {"alpha": 0.15, "color": "none", **kwargs})
+
+
+class geom_other_termination(_Geom):
+    """The rate of samples that failed below the limit: a dashed line per model.
+
+    Args:
+       model: The model column (default ``model_display_name``, else ``model``).
+       other_termination_rate: The rate's column.
+       limit: The x column (default ``limit_value``, else the reference's columns).
+       data: Data for this layer instead of the plot's.
+       **kwargs: Passed to plotnine's ``geom_line`` (default dashed, thinner).
+    """
+
+    geom = geom_line
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        other_termination_rate: str = "other_termination_rate",
+        limit: str | None = None,
+        *,
+        data: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        dashed = {"linetype": "dashed", "size": 0.6, **kwargs}
+        super().__init__(model, {"y": other_termination_rate}, limit, data, dashed)
+
+
+# ----------------------------------------------------------------------------- theme
+
+
+class theme_budgetcurves(theme_minimal):
+    """``theme_minimal`` with the legend below the panel, where long model names fit.
+
+    Args:
+       base_size: Base font size in points.
+       base_family: Font family (default DejaVu Sans, which ships with matplotlib, so
+          a figure renders the same on every machine).
+    """
+
+    def __init__(self, base_size: float = 11, base_family: str | None = BASE_FAMILY):
+        super().__init__(base_size, base_family)
+        self += theme(
+            legend_position="bottom",
+            legend_title=element_blank(),
+            legend_key_width=22,
+            panel_grid_minor=element_blank(),
+            plot_title=element_text(weight="bold"),
+            strip_text=element_text(weight="bold"),
+        )
+
+
+def legend_guide(
+    labels: Sequence[str], width_px: float, dpi: float = 100, base_size: float = 11
+) -> Any:
+    """A legend in as many columns as fit across ``width_px``, so that long model names
+    take more rows rather than squeezing the panel (entries fill rows, left to right)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    font = FontProperties(family=BASE_FAMILY, size=0.8 * base_size)  # the legend text
+    measure = TextToPath()
+    widths = [measure.get_text_width_height_descent(t, font, ismath=False)[0] for t in labels]
+    # the 22 pt key, the gaps beside the text; points to pixels at dpi
+    entries = [(w + 22 + 14) * dpi / 72 for w in widths]
+    ncol = 1
+    for n in range(len(entries), 1, -1):
+        columns = [max(entries[i::n]) for i in range(n)]
+        if sum(columns) <= 0.95 * width_px:
+            ncol = n
+            break
+    return guide_legend(ncol=ncol, byrow=True)
