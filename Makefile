@@ -40,5 +40,12 @@ format: setup
 	$(BIN)/ruff format python scripts
 	$(BIN)/ruff check --fix python scripts
 
+# budgetcurves vs inspect_viz's scores_by_limit_df on generated data (docs/performance.md).
+# 1e7 and 1e8 are opt-in: make bench BENCH_SIZES=1e5,1e6,1e7 (1e8 skips the reference)
+BENCH_SIZES ?= 1e5,1e6
+BENCH_REPEAT ?= 3
+bench: setup
+	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) --repeat $(BENCH_REPEAT)
+
 clean:
 	rm -rf target logs $(OUT) $(DB) .pytest_cache

@@ -1,0 +1,440 @@
+"""``make bench``: budgetcurves against inspect_viz's scores_by_limit_df, side by side.
+
+    .venv/bin/python bench/run.py --sizes 1e5,1e6 [--repeat 3] [--only table,sql,...]
+
+Sections (each prints its own table; every ratio is measured in this run):
+
+table    N, reference s, project s, ratio, peak MB: the reference reads the export with
+         pandas and prepares one limit; the project runs ``budgetcurves ingest`` and
+         ``budgetcurves build`` (every limit, dbt start-up and data tests included).
+sql      dbt's fixed overhead vs the SQL alone (the build's compiled SQL replayed on
+         one DuckDB connection), and the reference over the SQL alone.
+floor    the aggregation SQL for one limit vs sorting that limit's values.
+logs     reading many .eval logs: ``budgetcurves ingest`` vs ``samples_df``, same rows.
+refresh  one new log into the largest warehouse vs into an empty one.
+demo     ``budgetcurves run examples/logs``, and where its time goes.
+
+Medians of ``--repeat`` runs. Data and databases go under ``target/bench``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _data import write_eval_logs, write_export  # noqa: E402
+from _measure import BIN, ROOT, Run, median, run  # noqa: E402
+from _replay import downstream, load_nodes, relation_of, replay  # noqa: E402
+
+WORK = ROOT / "target" / "bench"
+DBT_TARGET = WORK / "dbt-target"
+REFERENCE_LIMIT = "total_tokens"
+#: The reference holds the frame and a copy per threshold: about 1.3 GB per million
+#: samples here, so 1e8 would need over 100 GB. It is not run above this size.
+REFERENCE_MAX = 10_000_000
+
+report: list[str] = []
+
+
+def say(line: str = "") -> None:
+    print(line, flush=True)
+    report.append(line)
+
+
+def table(header: list[str], rows: list[list[str]]) -> None:
+    say("| " + " | ".join(header) + " |")
+    say("|" + "|".join("---:" if i else "---" for i in range(len(header))) + "|")
+    for row in rows:
+        say("| " + " | ".join(row) + " |")
+    say()
+
+
+def size_label(n: int) -> str:
+    exponent = len(str(n)) - 1
+    return f"1e{exponent}" if n == 10**exponent else str(n)
+
+
+def parse_size(text: str) -> int:
+    return int(float(text))
+
+
+def export_for(n: int) -> Path:
+    path = WORK / f"samples-{size_label(n)}.parquet"
+    if not path.exists():
+        started = time.perf_counter()
+        write_export(n, path)
+        print(f"  (generated {path.name} in {time.perf_counter() - started:.1f}s)", flush=True)
+    return path
+
+
+#: dbt's target and log paths for the bench's builds, apart from anyone else's runs
+DBT_ENV = {"DBT_TARGET_PATH": str(DBT_TARGET), "DBT_LOG_PATH": str(WORK / "dbt-logs")}
+
+
+def budgetcurves(*args: str) -> Run:
+    return run([str(BIN / "budgetcurves"), *args, "--quiet"], env=DBT_ENV)
+
+
+def fresh(db: Path) -> None:
+    for path in (db, db.with_name(db.name + ".wal")):
+        path.unlink(missing_ok=True)
+
+
+def project_once(export: Path, db: Path) -> tuple[Run, Run]:
+    fresh(db)
+    ingest = budgetcurves("ingest", "--db", str(db), str(export))
+    build = budgetcurves("build", "--db", str(db))
+    return ingest, build
+
+
+def reference_once(export: Path) -> Run:
+    return run(
+        [sys.executable, str(ROOT / "bench" / "_reference.py"), str(export), REFERENCE_LIMIT]
+    )
+
+
+# ----------------------------------------------------------------------------- sections
+
+
+def section_table(sizes: list[int], repeat: int, results: dict) -> None:
+    say("## Reference vs project, end to end")
+    say()
+    rows = []
+    for n in sizes:
+        export = export_for(n)
+        db = WORK / f"project-{size_label(n)}.duckdb"
+        reference_runs, ingest_runs, build_runs, total_runs = [], [], [], []
+        for _ in range(repeat):
+            # interleaved, so a busy neighbour slows both sides alike
+            if n <= REFERENCE_MAX:
+                reference_runs.append(reference_once(export))
+            ingest, build = project_once(export, db)
+            ingest_runs.append(ingest)
+            build_runs.append(build)
+            total_runs.append(
+                Run(ingest.seconds + build.seconds, max(ingest.peak_mb, build.peak_mb))
+            )
+        project = median(total_runs)
+        ingest, build = median(ingest_runs), median(build_runs)
+        results[n] = {"db": db, "ingest": ingest, "build": build, "project": project}
+        if reference_runs:
+            reference = median(reference_runs)
+            results[n]["reference"] = reference
+            ratio = f"{reference.seconds / project.seconds:.1f}x"
+            ref_s, ref_mb = f"{reference.seconds:.1f}", f"{reference.peak_mb:,.0f}"
+        else:
+            ratio, ref_s, ref_mb = "-", "not run", "-"
+        rows.append(
+            [
+                size_label(n),
+                ref_s,
+                f"{project.seconds:.1f}",
+                ratio,
+                f"{project.peak_mb:,.0f}",
+                ref_mb,
+                f"{ingest.seconds:.1f} / {build.seconds:.1f}",
+                f"{ingest.peak_mb:,.0f} / {build.peak_mb:,.0f}",
+            ]
+        )
+        print(f"  {rows[-1]}", flush=True)
+    table(
+        [
+            "N",
+            "reference s",
+            "project s",
+            "ratio",
+            "peak MB",
+            "reference peak MB",
+            "ingest / build s",
+            "ingest / build peak MB",
+        ],
+        rows,
+    )
+
+
+def section_sql(sizes: list[int], repeat: int, results: dict, floor: bool) -> None:
+    overhead_rows, floor_rows = [], []
+    for n in sizes:
+        db = results.get(n, {}).get("db")
+        if db is None:
+            continue
+        # the build that leaves the manifest and run results replayed below
+        build = median([budgetcurves("build", "--db", str(db)) for _ in range(repeat)])
+        nodes = load_nodes(DBT_TARGET)
+        kinds = {node.name: node.kind for node in nodes}
+        model_seconds, test_seconds = [], []
+        for _ in range(repeat):
+            with duckdb.connect(str(db)) as con:
+                seconds = replay(con, nodes)
+            model_seconds.append(sum(s for k, s in seconds.items() if kinds[k] == "model"))
+            test_seconds.append(sum(s for k, s in seconds.items() if kinds[k] == "test"))
+        models, tests = middle(model_seconds), middle(test_seconds)
+        sql = models + tests
+        reference = results[n].get("reference")
+        overhead_rows.append(
+            [
+                size_label(n),
+                f"{build.seconds:.1f}",
+                f"{models:.2f}",
+                f"{tests:.2f}",
+                f"{build.seconds - sql:.1f}",
+                f"{reference.seconds / sql:.0f}x" if reference else "-",
+            ]
+        )
+        print(f"  {overhead_rows[-1]}", flush=True)
+        if floor:
+            floor_rows.append(floor_row(n, db, nodes, repeat))
+            print(f"  {floor_rows[-1]}", flush=True)
+    say("## dbt's fixed overhead vs the SQL alone")
+    say()
+    table(
+        ["N", "build s", "SQL: models s", "SQL: data tests s", "dbt overhead s", "reference / SQL"],
+        overhead_rows,
+    )
+    if floor:
+        say(f"## The aggregation SQL for one limit ({REFERENCE_LIMIT}) vs the sort floor")
+        say()
+        table(
+            ["N", "rows", "sort floor s", "aggregation s", "ratio", "models replayed"], floor_rows
+        )
+
+
+def middle(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def floor_row(n: int, db: Path, nodes, repeat: int) -> list[str]:
+    """Sorting one limit's values vs replaying the models from the long rows to the mart
+    on that limit's rows only."""
+    long_relation = relation_of(nodes, "int_samples__limits_long")
+    steps = downstream(nodes, "int_samples__limits_long", "scores_by_limit")
+    floors, aggregations = [], []
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "create or replace temp table bench_one_limit as "
+            f"select * from {long_relation} where limit_name = '{REFERENCE_LIMIT}'"
+        )
+        (count,) = con.execute("select count(*) from bench_one_limit").fetchone()
+        con.execute(
+            "create or replace temp table bench_values as "
+            "select limit_value as v from bench_one_limit where facet_name = 'all'"
+        )
+        for _ in range(repeat):
+            started = time.perf_counter()
+            con.execute("create or replace temp table t as select v from bench_values order by v")
+            floors.append(time.perf_counter() - started)
+            seconds = replay(
+                con, nodes, tests=False, names={long_relation: "bench_one_limit"}, only=steps
+            )
+            aggregations.append(sum(seconds.values()))
+    floor, aggregation = middle(floors), middle(aggregations)
+    return [
+        size_label(n),
+        f"{count:,}",
+        f"{floor:.2f}",
+        f"{aggregation:.2f}",
+        f"{aggregation / floor:.1f}x",
+        ", ".join(sorted(steps)),
+    ]
+
+
+def section_logs(logs: int, per_log: int, repeat: int) -> None:
+    say(f"## Reading {logs} .eval logs of {per_log} samples: ingest vs samples_df")
+    say()
+    directory = WORK / f"logs-{logs}x{per_log}"
+    write_eval_logs(directory, logs, per_log)
+    db = WORK / "logs.duckdb"
+    ours, theirs = [], []
+    script = (
+        "import sys, warnings; warnings.filterwarnings('ignore')\n"
+        "from inspect_ai.analysis import samples_df, SampleSummary, EvalInfo, EvalModel\n"
+        "df = samples_df(sys.argv[1], columns=SampleSummary + EvalInfo + EvalModel, quiet=True)\n"
+        "df.to_parquet(sys.argv[2])\n"
+    )
+    frame = WORK / "logs-samples_df.parquet"
+    for _ in range(repeat):
+        theirs.append(run([sys.executable, "-c", script, str(directory), str(frame)]))
+        fresh(db)
+        ours.append(budgetcurves("ingest", "--db", str(db), str(directory)))
+    mine, ref = median(ours), median(theirs)
+    same = _same_rows(db, frame)
+    table(
+        ["samples", "samples_df s", "ingest s", "ratio", "samples/s (ingest)", "identical rows"],
+        [
+            [
+                f"{logs * per_log:,}",
+                f"{ref.seconds:.1f}",
+                f"{mine.seconds:.2f}",
+                f"{ref.seconds / mine.seconds:.0f}x",
+                f"{logs * per_log / mine.seconds:,.0f}",
+                same,
+            ]
+        ],
+    )
+
+
+def _same_rows(db: Path, frame: Path) -> str:
+    """Do the landing rows equal samples_df's (ids, model, usage, times, first score)?"""
+    with duckdb.connect(str(db), read_only=True) as con:
+        differences = con.execute(
+            f"""
+            with ours as (
+                select s.eval_id, s.sample_id, s.epoch, s.model, s.total_tokens,
+                    s.total_time, s.working_time, sc.value_text as score
+                from inspect.samples as s
+                inner join inspect.sample_scores as sc
+                    using (eval_id, sample_id, epoch)
+                where sc.scorer = 'match'
+            ),
+            theirs as (
+                select eval_id, cast(id as varchar) as sample_id, cast(epoch as bigint) as epoch,
+                    model,
+                    cast(json_extract_string(model_usage, '$."' || model || '".total_tokens')
+                        as bigint) as total_tokens,
+                    total_time, working_time, score_match as score
+                from '{frame}'
+            )
+            select
+                (select count(*) from ours), (select count(*) from theirs),
+                (select count(*) from (select * from ours except all select * from theirs)),
+                (select count(*) from (select * from theirs except all select * from ours))
+            """
+        ).fetchone()
+    ours, theirs, only_ours, only_theirs = differences
+    if only_ours == only_theirs == 0 and ours == theirs:
+        return f"yes ({ours:,})"
+    return f"NO: {ours} vs {theirs} rows, {only_ours} / {only_theirs} differ"
+
+
+def section_refresh(results: dict, repeat: int) -> None:
+    if not results:
+        return
+    n = max(results)
+    say(f"## Refresh: one new .eval log into a {size_label(n)}-sample warehouse vs an empty one")
+    say()
+    big = results[n]["db"]
+    logs = write_eval_logs(WORK / "refresh-logs", repeat, 200, seed=7)
+    copy = WORK / "refresh.duckdb"
+    empty = WORK / "refresh-empty.duckdb"
+    into_big, into_empty = [], []
+    for log in logs:
+        fresh(copy)
+        shutil.copyfile(big, copy)
+        into_big.append(budgetcurves("ingest", "--db", str(copy), str(log)))
+        fresh(empty)
+        into_empty.append(budgetcurves("ingest", "--db", str(empty), str(log)))
+    fresh(copy)
+    a, b = median(into_big), median(into_empty)
+    table(
+        ["warehouse", "ingest one log s", "peak MB"],
+        [
+            [f"{size_label(n)} samples", f"{a.seconds:.2f}", f"{a.peak_mb:,.0f}"],
+            ["empty", f"{b.seconds:.2f}", f"{b.peak_mb:,.0f}"],
+        ],
+    )
+
+
+def section_demo(repeat: int) -> None:
+    say("## `budgetcurves run examples/logs`, and where the time goes")
+    say()
+    db = WORK / "demo.duckdb"
+    out = WORK / "demo.png"
+    walls = []
+    for _ in range(repeat):
+        fresh(db)
+        walls.append(
+            run(
+                [
+                    str(BIN / "budgetcurves"),
+                    "run",
+                    "examples/logs",
+                    "--db",
+                    str(db),
+                    "--out",
+                    str(out),
+                    "--quiet",
+                ]
+            )
+        )
+    wall = median(walls)
+    fresh(db)
+    breakdown = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "_demo_breakdown.py"), str(db), str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    parts = json.loads(breakdown.stdout.strip().splitlines()[-1])
+    say(f"Wall time, median of {repeat}: **{wall.seconds:.1f} s** (peak {wall.peak_mb:,.0f} MB).")
+    say()
+    table(["step", "s"], [[k, f"{v:.2f}"] for k, v in parts.items()])
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def machine() -> str:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = os.getloadavg()[0]
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python {platform.python_version()}, "
+        f"DuckDB {duckdb.__version__}; load average {load:.1f} at the start"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1e5,1e6", help="comma-separated sample counts")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument(
+        "--only", default="table,sql,floor,logs,refresh,demo", help="sections to run"
+    )
+    parser.add_argument("--logs", type=int, default=200, help=".eval logs for `logs`")
+    parser.add_argument("--per-log", type=int, default=100, help="samples per log")
+    args = parser.parse_args()
+    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    only = set(args.only.split(","))
+    WORK.mkdir(parents=True, exist_ok=True)
+    say(f"# budgetcurves bench, {time.strftime('%Y-%m-%d %H:%M')}")
+    say()
+    say(f"Machine: {machine()}.")
+    say()
+    results: dict = {}
+    if only & {"table", "sql", "floor", "refresh"}:
+        section_table(sizes, args.repeat, results)
+    if only & {"sql", "floor"}:
+        section_sql(sizes, args.repeat, results, floor="floor" in only)
+    if "logs" in only:
+        section_logs(args.logs, args.per_log, args.repeat)
+    if "refresh" in only:
+        section_refresh(results, args.repeat)
+    if "demo" in only:
+        section_demo(args.repeat)
+    out = WORK / f"report-{time.strftime('%Y%m%d-%H%M%S')}.md"
+    out.write_text("\n".join(report) + "\n")
+    print(f"report: {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
