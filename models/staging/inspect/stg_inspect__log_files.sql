@@ -17,6 +17,7 @@ renamed as (
         ---------- strings
         file_kind,
         log_status,
+        file_etag,
 
         ---------- numerics
         format_version,

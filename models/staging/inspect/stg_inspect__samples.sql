@@ -28,17 +28,18 @@ renamed as (
         error as error_message,
         limit_type as sample_limit_type,
 
-        ---------- numerics
-        input_tokens,
-        output_tokens,
-        total_tokens,
-        cache_read_tokens,
-        cache_write_tokens,
-        reasoning_tokens,
-        total_cost,
-        total_time,
-        working_time,
-        message_count,
+        ---------- numerics (a negative count, cost or time is an error in the log:
+        ---------- read as missing, so the sample leaves that limit's curve only)
+        case when input_tokens >= 0 then input_tokens end as input_tokens,
+        case when output_tokens >= 0 then output_tokens end as output_tokens,
+        case when total_tokens >= 0 then total_tokens end as total_tokens,
+        case when cache_read_tokens >= 0 then cache_read_tokens end as cache_read_tokens,
+        case when cache_write_tokens >= 0 then cache_write_tokens end as cache_write_tokens,
+        case when reasoning_tokens >= 0 then reasoning_tokens end as reasoning_tokens,
+        case when total_cost >= 0 then total_cost end as total_cost,
+        case when total_time >= 0 then total_time end as total_time,
+        case when working_time >= 0 then working_time end as working_time,
+        case when message_count >= 0 then message_count end as message_count,
         limit_value as sample_limit_value,
 
         ---------- booleans

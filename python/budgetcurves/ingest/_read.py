@@ -451,7 +451,7 @@ def _version_problem(header: dict[str, Any]) -> str | None:
     return f"log format version {raw!r} is not one this code has seen ({known})"
 
 
-_ZIP_ERRORS = (zipfile.BadZipFile, EOFError, KeyError, OSError, NotImplementedError)
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError, NotImplementedError)
 _CONTENT_ERRORS = (ValueError, TypeError, AttributeError, OverflowError, RecursionError)
 
 

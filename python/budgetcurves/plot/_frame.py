@@ -10,14 +10,16 @@ from typing import Any
 
 import pandas as pd
 
-#: Axis titles by limit, as the reference's (others: the name in title case).
+#: The reference's limit columns, in the order it looks for them.
+REFERENCE_LIMITS = ("total_tokens", "total_time", "working_time")
+#: Axis titles by limit: the reference's for its three (others: the name in title case).
 LIMIT_LABELS = {
     "total_tokens": "Tokens",
     "total_time": "Total Time (s)",
     "working_time": "Working Time (s)",
+    "message_count": "Messages",
+    "cost": "Cost (USD)",
 }
-#: The reference's limit columns, in the order it looks for them.
-REFERENCE_LIMITS = tuple(LIMIT_LABELS)
 #: The mart's column holding the threshold, whatever the limit.
 MART_LIMIT = "limit_value"
 DEFAULT_MODEL = "model_display_name"

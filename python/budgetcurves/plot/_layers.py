@@ -112,7 +112,7 @@ def use_log_scale(frame: pd.DataFrame, limit: str, scale: Scale = "auto") -> boo
     values = frame[limit].dropna()
     if values.empty or values.max() <= 0 or values.min() < 0:
         return False
-    return values.min() == 0 or values.max() / values.min() >= 100
+    return bool(values.min() == 0 or values.max() / values.min() >= 100)
 
 
 def short_number(values: Sequence[float]) -> list[str]:

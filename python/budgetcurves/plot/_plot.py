@@ -130,6 +130,8 @@ def scores_by_limit(
             )
     if title is not None:
         plot += labs(title=title)
+    if other_termination_rate:
+        plot += labs(caption="Dashed: rate of samples that failed below the limit")
     for mark in marks or ():
         plot += mark
     return plot

@@ -160,3 +160,172 @@ def test_export_and_logs_give_the_same_samples(tmp_path):
     pd.testing.assert_frame_equal(
         _table(tmp_path / "l.duckdb", score_sql), _table(tmp_path / "e.duckdb", score_sql)
     )
+
+
+# --------------------------------------------------------------------------- incremental
+
+
+def _samples(db: Path) -> pd.DataFrame:
+    return _table(db, "select * exclude (loaded_at) from inspect.samples order by all")
+
+
+def test_a_rewritten_log_replaces_its_samples(tmp_path):
+    from ._logs import EVAL_LOGS, clone_log, first_samples
+
+    logs = tmp_path / "logs"
+    log = logs / "2025-01-02T00-00-00_running.eval"
+    # a running eval holding 3 of its samples, then the finished log in its place
+    clone_log(EVAL_LOGS[0], log, "e1", started=True, sample=first_samples(3))
+    db = tmp_path / "i.duckdb"
+    first = _ingest(db, logs)
+    assert first.samples_added == 6  # 3 samples x 2 epochs
+    assert _table(db, "select distinct log_status from inspect.samples")["log_status"].tolist() == [
+        "started"
+    ]
+    clone_log(EVAL_LOGS[0], log, "e1")
+    second = _ingest(db, logs)
+    assert (second.files_read, second.files_replaced) == (1, 1)
+    assert second.samples_removed == 6
+    samples = _samples(db)
+    assert len(samples) == 20 and set(samples["log_status"]) == {"success"}
+    keys = ["eval_id", "sample_id", "epoch"]
+    assert not samples.duplicated(keys).any()
+    scores = _table(db, "select eval_id, sample_id, epoch, scorer from inspect.sample_scores")
+    assert not scores.duplicated().any()
+    assert len(scores) == 40  # two scorers
+
+
+def test_the_replacement_is_one_transaction(tmp_path, monkeypatch):
+    """A failure in the middle of writing a rewritten log leaves its old rows."""
+    from budgetcurves.ingest import _write
+
+    from ._logs import EVAL_LOGS, clone_log, first_samples
+
+    logs = tmp_path / "logs"
+    log = logs / "2025-01-02T00-00-00_running.eval"
+    clone_log(EVAL_LOGS[0], log, "e1", started=True, sample=first_samples(3))
+    db = tmp_path / "t.duckdb"
+    _ingest(db, logs)
+    before = _samples(db)
+    clone_log(EVAL_LOGS[0], log, "e1")
+    # the insert after the delete fails: the delete must not stay
+    monkeypatch.setattr(_write, "_NOW_UTC", "cast('not a time' as timestamp)")
+    summary = _ingest(db, logs)
+    assert [e.reason.startswith("could not be written") for e in summary.errors] == [True]
+    pd.testing.assert_frame_equal(before, _samples(db))
+    monkeypatch.undo()
+    assert _ingest(db, logs).files_read == 1
+    assert len(_samples(db)) == 20
+
+
+def test_a_deleted_log_keeps_its_samples_unless_pruned(tmp_path):
+    from ._logs import campaign_logs
+
+    logs = tmp_path / "logs"
+    made = campaign_logs(logs, 3)
+    db = tmp_path / "p.duckdb"
+    _ingest(db, logs)
+    count = len(_samples(db))
+    made[0].unlink()
+    kept = _ingest(db, logs)
+    assert kept.files_missing == 1 and kept.files_pruned == 0
+    assert any("gone from disk" in n and "--prune" in n for n in kept.notes)
+    assert "1 gone" in kept.line()
+    assert len(_samples(db)) == count
+    pruned = _ingest(db, logs, prune=True)
+    assert pruned.files_pruned == 1 and pruned.samples_removed > 0
+    assert len(_samples(db)) == count - pruned.samples_removed
+    ledger = _table(db, "select log_file from inspect.log_files")["log_file"]
+    assert str(made[0]) not in set(ledger)
+    # a file named directly is not "gone" because the folder was not given
+    assert _ingest(db, made[1], prune=True).files_pruned == 0
+
+
+def test_prune_spares_a_folder_that_lists_nothing(tmp_path):
+    from ._logs import campaign_logs
+
+    logs = tmp_path / "logs"
+    made = campaign_logs(logs, 2)
+    db = tmp_path / "p.duckdb"
+    _ingest(db, logs)
+    for path in made:
+        path.unlink()
+    # an emptied (or unmounted) folder is an error, not a reason to drop everything
+    summary = _ingest(db, logs, prune=True)
+    assert summary.files_pruned == 0 and "no .eval or .json" in summary.errors[0].reason
+    assert len(_samples(db)) > 0
+
+
+def test_pruning_a_copy_brings_back_the_original(tmp_path):
+    from ._logs import EVAL_LOGS
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    shutil.copy(EVAL_LOGS[0], logs / "a.eval")
+    db = tmp_path / "c.duckdb"
+    _ingest(db, logs)
+    shutil.copy(EVAL_LOGS[0], logs / "b.eval")  # the same eval again: b takes it over
+    _ingest(db, logs)
+    (logs / "b.eval").unlink()
+    summary = _ingest(db, logs, prune=True)
+    assert summary.files_pruned == 1 and summary.files_read == 1
+    assert set(_samples(db)["log_file"]) == {str(logs / "a.eval")}
+    assert len(_samples(db)) == 20
+
+
+def test_full_refresh_reads_every_log_and_changes_nothing(tmp_path):
+    db = tmp_path / "f.duckdb"
+    _ingest(db, EXAMPLE_LOGS)
+    before = _samples(db)
+    again = _ingest(db, EXAMPLE_LOGS, full_refresh=True)
+    assert again.files_read == again.files_replaced == 6
+    assert again.samples_added == again.samples_removed == len(before)
+    pd.testing.assert_frame_equal(before, _samples(db))
+
+
+def test_a_touched_log_is_read_again(tmp_path):
+    import os
+
+    logs = tmp_path / "logs"
+    shutil.copytree(EXAMPLE_LOGS, logs)
+    db = tmp_path / "m.duckdb"
+    _ingest(db, logs)
+    target = sorted(logs.iterdir())[0]
+    stat = target.stat()
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    summary = _ingest(db, logs)
+    assert (summary.files_read, summary.files_unchanged) == (1, 5)
+
+
+# --------------------------------------------------------------------------- statuses
+
+
+def test_running_failed_and_cancelled_logs_load_with_their_status(tmp_path):
+    from ._logs import EVAL_LOGS, JSON_LOGS, clone_log, errored, first_samples
+
+    logs = tmp_path / "logs"
+    clone_log(EVAL_LOGS[0], logs / "run.eval", "running", started=True, sample=first_samples(2))
+    clone_log(EVAL_LOGS[1], logs / "err.eval", "failed", status="error", sample=errored({"3"}))
+    clone_log(JSON_LOGS[0], logs / "can.json", "cancelled", status="cancelled")
+    db = tmp_path / "s.duckdb"
+    summary = _ingest(db, logs)
+    assert summary.errors == []
+    rows = _table(
+        db,
+        "select eval_id, log_status, count(*) as n, count(error) as errors "
+        "from inspect.samples group by all order by all",
+    )
+    assert rows.values.tolist() == [
+        ["cancelled", "cancelled", 20, 0],
+        ["failed", "error", 20, 2],
+        ["running", "started", 4, 0],
+    ]
+    ledger = _table(db, "select log_status, file_kind from inspect.log_files order by all")
+    assert ledger.values.tolist() == [["cancelled", "json"], ["error", "eval"], ["started", "eval"]]
+    # the errored samples carry no score
+    scores = _table(
+        db,
+        "select count(*) as n from inspect.sample_scores "
+        "where eval_id = 'failed' and sample_id = '3'",
+    )
+    assert scores["n"][0] == 0
