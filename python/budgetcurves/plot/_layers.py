@@ -18,7 +18,7 @@ plotnine always does (with its "scale already present" note).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 import pandas as pd
@@ -86,10 +86,12 @@ def _add_default(plot: ggplot, scale: Any, aesthetic: str) -> None:
 
 
 def _replace_default(plot: ggplot, scale: Any) -> None:
-    """Add ``scale`` in place of the defaults for its aesthetics a geom brought."""
+    """Add ``scale`` in place of one of ours (a geom's default, or an earlier piece of
+    this module) for the same aesthetics; it can itself be replaced the same way."""
     for existing in [s for s in plot.scales if getattr(s, _DEFAULT, False)]:
         if set(existing.aesthetics) & set(scale.aesthetics):
             plot.scales.remove(existing)
+    setattr(scale, _DEFAULT, True)
     plot.scales.append(scale)
 
 
@@ -170,18 +172,27 @@ class scale_color_model(_Component):
     Colours are keyed by the ``model`` column (the Inspect name) when the data has
     one, so a model keeps its colour whether the legend shows its display name or
     not; the legend lists the ``model`` argument's values.
+
+    Args:
+       model: The model column (default ``model_display_name``, else ``model``).
+       among: Inspect names to share the palette out among (with the data's own),
+          e.g. every model of a study: colours then stay fixed across its subsets.
+       name: The legend's title.
+       data: Data to resolve against instead of the plot's.
+       **kwargs: Passed to plotnine's ``scale_color_manual``.
     """
 
     def __init__(
         self,
         model: str = DEFAULT_MODEL,
         *,
+        among: Iterable[str] = (),
         name: str | None = "Model",
         data: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(data)
-        self.model, self.name, self.kwargs = model, name, kwargs
+        self.model, self.among, self.name, self.kwargs = model, tuple(among), name, kwargs
 
     def build(self, frame: pd.DataFrame) -> Any:
         model = model_column(frame, self.model)
@@ -193,7 +204,7 @@ class scale_color_model(_Component):
                 if not pd.isna(s)
             }
         )
-        colors = model_colors(keyed for _, keyed in pairs)
+        colors = model_colors([*self.among, *(keyed for _, keyed in pairs)])
         values: dict[str, str] = {}
         for shown, keyed in pairs:
             values.setdefault(shown, colors[keyed])
@@ -358,7 +369,7 @@ class theme_budgetcurves(theme_minimal):
             legend_title=element_blank(),
             legend_key_width=22,
             panel_grid_minor=element_blank(),
-            plot_title=element_text(weight="bold"),
+            plot_title=element_text(weight="bold", margin={"b": 8, "units": "pt"}),
             strip_text=element_text(weight="bold"),
         )
 

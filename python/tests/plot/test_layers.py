@@ -163,3 +163,15 @@ def test_short_numbers():
         "3M",
         "2B",
     ]
+
+
+def test_colours_shared_out_among_a_whole_study(tokens):
+    """`among`: a subset gets the colours its models have among all of the study's."""
+    study = [*tokens["model"].unique(), "openai/gpt-4o", "anthropic/claude-opus-4-20250514"]
+    subset = tokens[tokens["model"] == "mockllm/model-b"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # replaces scores_by_limit's own scale silently
+        plot = scores_by_limit(subset) + scale_color_model(among=study)
+    assert plot.scales.get_scales("color").palette(1) == {
+        "Model B": model_colors(study)["mockllm/model-b"]
+    }
