@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 class ProgressBar:
     """An ``on_progress`` callback for :func:`ingest`; :meth:`close` clears the bar."""
 
-    def __init__(self, stream: IO[str] | None = None) -> None:
+    def __init__(self, stream: IO[str] | None = None, mininterval: float = 0.1) -> None:
         self.stream = stream or sys.stderr
+        self.mininterval = mininterval  # seconds between redraws
         self._bar: Any = None
 
     def __call__(self, done: int, total: int, summary: IngestSummary) -> None:
@@ -31,6 +32,7 @@ class ProgressBar:
                 file=self.stream,
                 leave=False,
                 dynamic_ncols=True,
+                mininterval=self.mininterval,
             )
         self._bar.set_postfix(samples=summary.samples_added, bad=summary.files_bad, refresh=False)
         self._bar.update(done - self._bar.n)
