@@ -20,6 +20,29 @@
 {% macro default__log10(expression) %}log10({{ expression }}){% endmacro %}
 {% macro postgres__log10(expression) %}log({{ expression }}){% endmacro %}
 
+{#- A field of a JSON text column as text (null when absent; objects and arrays as
+    JSON text), at the key `path` (a list of keys). SQL/JSON `json_value` is the
+    standard; DuckDB's returns JSON, PostgreSQL's needs 17, Spark has none. -#}
+{% macro json_extract_text(json_text, path) -%}
+    {{ return(adapter.dispatch('json_extract_text', 'budgetcurves')(json_text, path)) }}
+{%- endmacro %}
+{% macro default__json_extract_text(json_text, path) -%}
+    json_value({{ json_text }}, '{{ budgetcurves._json_path(path) }}')
+{%- endmacro %}
+{% macro duckdb__json_extract_text(json_text, path) -%}
+    json_extract_string({{ json_text }}, '{{ budgetcurves._json_path(path) }}')
+{%- endmacro %}
+{% macro postgres__json_extract_text(json_text, path) -%}
+    (cast({{ json_text }} as jsonb) #>> '{ {{- path | join(',') -}} }')
+{%- endmacro %}
+{% macro spark__json_extract_text(json_text, path) -%}
+    get_json_object({{ json_text }}, '$.{{ path | join('.') }}')
+{%- endmacro %}
+{#- `$."a"."b"`: each key quoted, so keys with `-` need no escaping -#}
+{% macro _json_path(path) -%}
+    ${% for key in path %}."{{ key }}"{% endfor %}
+{%- endmacro %}
+
 {#- Integers 0 .. n-1 as a one-column relation named `step_index`. -#}
 {% macro integer_series(n) -%}
     {{ return(adapter.dispatch('integer_series', 'budgetcurves')(n)) }}

@@ -22,6 +22,13 @@ final as (
         sum(score) as score_sum,
         sum(score * score) as score_square_sum,
         sum(other_termination_weight) as other_termination_weight_sum,
+        -- for the clustered standard error: the number of questions (counted at each
+        -- question's first value), sum of n_q and of n_q x score over samples (n_q: the
+        -- sample's question size), and the increments of sum over questions of S_q^2
+        sum(case when is_cluster_start then 1 else 0 end) as cluster_count,
+        sum(cluster_size) as cluster_size_sum,
+        sum(cluster_size * score) as cluster_size_score_sum,
+        sum(cluster_square_increment) as cluster_square_sum,
         min(score) as score_min,
         max(score) as score_max,
         min(log) as log

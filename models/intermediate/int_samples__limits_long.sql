@@ -1,5 +1,7 @@
-{#- One row per sample x limit with a value: the long form every curve is built from.
-    A sample missing a limit's value is left out of that limit only. -#}
+{#- One row per sample x limit x facet with a value: the long form every curve is built
+    from. A sample missing a limit's value is left out of that limit only. Each sample
+    is in the facet `all` and in one value of every faceting of var `facet`. -#}
+{%- set facet_list = facets() -%}
 
 with
 
@@ -12,22 +14,32 @@ scored as (
 unpivoted as (
 
     {% for limit_name in budget_limits() -%}
+    {%- set outer = loop -%}
+    {%- for facet in [none] + facet_list -%}
     select
         eval_id,
         sample_id,
         epoch,
         coalesce(task_id, eval_id) as task_id,
+        -- a question: one sample id of one task, however many epochs and evals ask it
+        coalesce(task_name, task_id, eval_id) as question_task,
         model,
         log,
+        {% if facet is none -%}
         'all' as facet_name,
         'all' as facet_value,
+        {%- else -%}
+        {{ dbt.string_literal(facet.name) }} as facet_name,
+        {{ facet_value_sql(facet) }} as facet_value,
+        {%- endif %}
         '{{ limit_name }}' as limit_name,
         cast({{ limit_name }} as {{ type_double() }}) as limit_value,
         score
     from scored
     where {{ limit_name }} is not null
-    {% if not loop.last %}union all
+    {% if not (loop.last and outer.last) %}union all
     {% endif -%}
+    {%- endfor %}
     {%- endfor %}
 
 ),
@@ -59,43 +71,79 @@ model_task_counts as (
 
 ),
 
+-- a curve's clusters are its questions: per question, the samples in order of value and
+-- the running sum of their scores before each one (for the clustered standard error)
+clustered as (
+
+    select
+        *,
+        count(*) over question_samples as cluster_size,
+        row_number() over question_in_order as cluster_position,
+        coalesce(
+            sum(score) over (
+                partition by limit_name, facet_name, facet_value, model, question_task, sample_id
+                order by limit_value, eval_id, epoch
+                rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) as cluster_score_before
+    from unpivoted
+    window
+        question_samples as (
+            partition by limit_name, facet_name, facet_value, model, question_task, sample_id
+        ),
+        question_in_order as (
+            partition by limit_name, facet_name, facet_value, model, question_task, sample_id
+            order by limit_value, eval_id, epoch
+        )
+
+),
+
 final as (
 
     select
-        unpivoted.eval_id,
-        unpivoted.sample_id,
-        unpivoted.epoch,
-        unpivoted.task_id,
-        unpivoted.model,
-        unpivoted.log,
-        unpivoted.facet_name,
-        unpivoted.facet_value,
-        unpivoted.limit_name,
-        unpivoted.limit_value,
-        unpivoted.score,
+        clustered.eval_id,
+        clustered.sample_id,
+        clustered.epoch,
+        clustered.task_id,
+        clustered.question_task,
+        clustered.model,
+        clustered.log,
+        clustered.facet_name,
+        clustered.facet_value,
+        clustered.limit_name,
+        clustered.limit_value,
+        clustered.score,
         -- other_termination_rate is a mean over the model's tasks of each task's
         -- share of failed samples below the limit: each failed sample weighs
         -- 1 / (tasks x samples in its task)
         case
-            when unpivoted.score = 0
+            when clustered.score = 0
                 then cast(1 as {{ type_double() }})
                     / (model_task_counts.task_count * task_sizes.task_sample_count)
             else 0.0
-        end as other_termination_weight
-    from unpivoted
+        end as other_termination_weight,
+        clustered.cluster_size,
+        clustered.cluster_position = 1 as is_cluster_start,
+        -- (s + x)^2 - s^2: what this sample adds to its question's squared score sum, so
+        -- a running sum of these over values is, at any limit, the sum over questions
+        -- of (the question's score sum within the limit)^2
+        clustered.score * (2 * clustered.cluster_score_before + clustered.score)
+            as cluster_square_increment
+    from clustered
     inner join task_sizes
         on
-            unpivoted.limit_name = task_sizes.limit_name
-            and unpivoted.facet_name = task_sizes.facet_name
-            and unpivoted.facet_value = task_sizes.facet_value
-            and unpivoted.model = task_sizes.model
-            and unpivoted.task_id = task_sizes.task_id
+            clustered.limit_name = task_sizes.limit_name
+            and clustered.facet_name = task_sizes.facet_name
+            and clustered.facet_value = task_sizes.facet_value
+            and clustered.model = task_sizes.model
+            and clustered.task_id = task_sizes.task_id
     inner join model_task_counts
         on
-            unpivoted.limit_name = model_task_counts.limit_name
-            and unpivoted.facet_name = model_task_counts.facet_name
-            and unpivoted.facet_value = model_task_counts.facet_value
-            and unpivoted.model = model_task_counts.model
+            clustered.limit_name = model_task_counts.limit_name
+            and clustered.facet_name = model_task_counts.facet_name
+            and clustered.facet_value = model_task_counts.facet_value
+            and clustered.model = model_task_counts.model
 
 )
 

@@ -1,7 +1,10 @@
-{#- One row per sample that enters the curves: in a log of a kept status, with a
-    score from the chosen scorer (var `scorer`, default each log's first). -#}
+{#- One row per sample that enters the curves: in a log of a kept status, passing the
+    var `where`, with a score from the chosen scorer (var `scorer`, default each log's
+    first), and its value for every limit (cost from int_samples__costed). -#}
 {%- set scorer = var('scorer') -%}
 {%- set score_key = var('score_key') -%}
+{%- set where = samples_where() -%}
+{{ check_extra_limits(ref('stg_inspect__samples')) }}
 
 with
 
@@ -14,6 +17,12 @@ samples as (
 scores as (
 
     select * from {{ ref('stg_inspect__sample_scores') }}
+
+),
+
+costs as (
+
+    select * from {{ ref('int_samples__costed') }}
 
 ),
 
@@ -43,7 +52,11 @@ chosen_scores as (
 kept_samples as (
 
     select * from samples
-    where log_status in ({{ statuses_sql() }})
+    where
+        log_status in ({{ statuses_sql() }})
+        {%- if where %}
+        and ({{ where }})
+        {%- endif %}
 
 ),
 
@@ -55,11 +68,20 @@ final as (
         kept_samples.epoch,
         kept_samples.task_id,
         kept_samples.task_name,
+        kept_samples.eval_set_id,
+        kept_samples.run_id,
         kept_samples.model,
         kept_samples.log,
+        kept_samples.metadata,
         kept_samples.total_tokens,
         kept_samples.total_time,
         kept_samples.working_time,
+        kept_samples.message_count,
+        costs.cost,
+        costs.cost_source,
+        {%- for column in extra_limits() %}
+        kept_samples.{{ column }},
+        {%- endfor %}
         chosen_scores.score
     from kept_samples
     inner join chosen_scores
@@ -67,6 +89,11 @@ final as (
             kept_samples.eval_id = chosen_scores.eval_id
             and kept_samples.sample_id = chosen_scores.sample_id
             and kept_samples.epoch = chosen_scores.epoch
+    inner join costs
+        on
+            kept_samples.eval_id = costs.eval_id
+            and kept_samples.sample_id = costs.sample_id
+            and kept_samples.epoch = costs.epoch
 
 )
 

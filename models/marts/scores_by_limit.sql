@@ -1,6 +1,8 @@
 {#- Success rate as a function of a resource limit, per model (and facet), on
-    each limit's shared grid, with standard error and a clipped normal band.
-    Semantics of inspect_viz.view.scores_by_limit_df (see the README). -#}
+    each limit's shared grid, with standard error and a band. With the default vars
+    (se_method sample, ci_method normal) the semantics of
+    inspect_viz.view.scores_by_limit_df (see the README); docs/statistics.md has the rest. -#}
+{%- set z = z_score(ci_level()) -%}
 
 with
 
@@ -30,6 +32,8 @@ curves as (
         facet_value,
         model,
         sum(sample_count) as sample_count,
+        sum(cluster_count) as cluster_count,
+        sum(cluster_size_sum) as cluster_size_sum,
         min(score_min) as score_min,
         max(score_max) as score_max,
         min(log) as log
@@ -67,7 +71,9 @@ stream as (
         0 as is_threshold,
         score_sum,
         score_square_sum,
-        other_termination_weight_sum
+        other_termination_weight_sum,
+        cluster_size_score_sum,
+        cluster_square_sum
     from breakpoints
 
     union all
@@ -81,7 +87,9 @@ stream as (
         1 as is_threshold,
         0 as score_sum,
         0 as score_square_sum,
-        0 as other_termination_weight_sum
+        0 as other_termination_weight_sum,
+        0 as cluster_size_score_sum,
+        0 as cluster_square_sum
     from thresholds
 
 ),
@@ -97,7 +105,9 @@ running as (
         is_threshold,
         sum(score_sum) over running_window as score_sum_through,
         sum(score_square_sum) over running_window as score_square_sum_through,
-        sum(other_termination_weight_sum) over running_window as other_termination_through
+        sum(other_termination_weight_sum) over running_window as other_termination_through,
+        sum(cluster_size_score_sum) over running_window as cluster_size_score_sum_through,
+        sum(cluster_square_sum) over running_window as cluster_square_sum_through
     from stream
     window running_window as (
         partition by limit_name, facet_name, facet_value, model
@@ -117,7 +127,9 @@ at_thresholds as (
         limit_value,
         score_sum_through,
         score_square_sum_through,
-        other_termination_through
+        other_termination_through,
+        cluster_size_score_sum_through,
+        cluster_square_sum_through
     from running
     where is_threshold = 1
 
@@ -134,21 +146,13 @@ measured as (
         thresholds.limit_value,
         thresholds.limit_scale,
         curves.sample_count,
+        curves.cluster_count,
+        curves.cluster_size_sum,
         curves.log,
         coalesce(error_counts.error_count, 0) as error_count,
         curves.score_min >= 0 and curves.score_max <= 1 as is_unit_interval,
         at_thresholds.score_sum_through / curves.sample_count as success_rate,
-        case
-            when curves.sample_count > 1
-                then sqrt(
-                    greatest(
-                        at_thresholds.score_square_sum_through
-                        - at_thresholds.score_sum_through * at_thresholds.score_sum_through
-                        / curves.sample_count,
-                        0
-                    ) / (curves.sample_count - 1)
-                ) / sqrt(curves.sample_count)
-        end as standard_error,
+        {{ curve_standard_error_sql('curves', 'at_thresholds') }} as standard_error,
         -- failed samples strictly below the threshold: those exactly at it are not
         -- (the difference is exact at the grid's first point; elsewhere a rounding
         -- residue below zero is clamped)
@@ -188,8 +192,7 @@ banded as (
     select
         *,
         {{ ci_level() }} as ci_level,
-        success_rate - {{ z_score(ci_level()) }} * standard_error as band_lower,
-        success_rate + {{ z_score(ci_level()) }} * standard_error as band_upper
+        {{ curve_band_columns_sql(z) }}
     from measured
 
 ),
@@ -219,7 +222,11 @@ final as (
         cast(sample_count as bigint) as sample_count,
         cast(error_count as bigint) as error_count,
         limit_scale,
-        log
+        log,
+        -- how the standard error and band were made (docs/statistics.md)
+        '{{ se_method() }}' as se_method,
+        ci_method,
+        cast(cluster_count as bigint) as cluster_count
     from banded
 
 )

@@ -1,0 +1,158 @@
+{#-
+    The statistics of a success curve at a threshold, as SQL expressions over the
+    running sums the marts keep (see docs/statistics.md for the formulas and why):
+    the standard error by var `se_method` and the band by var `ci_method`.
+-#}
+
+{#- `var('se_method')` checked: sample (the reference's) or clustered (Miller 2024). -#}
+{% macro se_method() -%}
+    {%- set method = var('se_method') | string | lower -%}
+    {%- if method not in ['sample', 'clustered'] -%}
+        {{ exceptions.raise_compiler_error("var 'se_method' must be one of sample, clustered, got '" ~ var('se_method') ~ "'") }}
+    {%- endif -%}
+    {{ return(method) }}
+{%- endmacro %}
+
+{#- `var('ci_method')` checked: normal (the reference's) or wilson. -#}
+{% macro ci_method() -%}
+    {%- set method = var('ci_method') | string | lower -%}
+    {%- if method not in ['normal', 'wilson'] -%}
+        {{ exceptions.raise_compiler_error("var 'ci_method' must be one of normal, wilson, got '" ~ var('ci_method') ~ "'") }}
+    {%- endif -%}
+    {{ return(method) }}
+{%- endmacro %}
+
+{#- Standard error of a mean of n scores x_i (here score if value <= t else 0), from
+    sums: `sample`: sd(x) (n - 1) / sqrt(n), null when n = 1. `clustered`: Miller
+    (2024) appendix A with the C / (C - 1) correction, as inspect_ai's
+    stderr(cluster=...): sqrt(C / (C - 1) * sum_q (S_q - n_q m)^2) / n over the C
+    questions q (S_q: the question's score sum, n_q its size, m the mean), where
+    sum_q (S_q - n_q m)^2 = sum_q S_q^2 - 2 m sum_q n_q S_q + m^2 sum_q n_q^2;
+    null when C = 1. `s` is a dict of SQL expressions: n, score_sum,
+    score_square_sum, cluster_count (C), cluster_size_sum (sum_q n_q^2),
+    cluster_size_score_sum (sum_q n_q S_q), cluster_square_sum (sum_q S_q^2). -#}
+{% macro standard_error_sql(method, s) -%}
+    {%- if method == 'sample' -%}
+        case
+            when {{ s.n }} > 1
+                then sqrt(
+                    greatest(
+                        {{ s.score_square_sum }}
+                        - {{ s.score_sum }} * {{ s.score_sum }}
+                        / {{ s.n }},
+                        0
+                    ) / ({{ s.n }} - 1)
+                ) / sqrt({{ s.n }})
+        end
+    {%- elif method == 'clustered' -%}
+        {%- set mean = '(' ~ s.score_sum ~ ' / ' ~ s.n ~ ')' -%}
+        case
+            when {{ s.cluster_count }} > 1
+                then sqrt(
+                    greatest(
+                        {{ s.cluster_square_sum }}
+                        - 2 * {{ mean }} * {{ s.cluster_size_score_sum }}
+                        + {{ mean }} * {{ mean }} * {{ s.cluster_size_sum }},
+                        0
+                    ) * {{ s.cluster_count }} / ({{ s.cluster_count }} - 1)
+                ) / {{ s.n }}
+        end
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("standard_error_sql: method must be sample or clustered, got '" ~ method ~ "'") }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The n a Wilson band uses. `sample`: n. `clustered`: the effective sample size
+    n / deff, deff = se^2 / (p (1 - p) / n), kept within [1, sum n_q^2 / n] (from
+    independent samples to every question's samples alike); where p (1 - p) = 0 the
+    data say nothing of deff and the most cautious, n^2 / sum n_q^2, is taken
+    (C, with C questions of k samples each). -#}
+{% macro effective_sample_size_sql(method, rate, se, n, cluster_size_sum) -%}
+    {%- if method == 'sample' -%}
+        {{ n }}
+    {%- else -%}
+        {%- set variance = '(' ~ rate ~ ' * (1 - ' ~ rate ~ '))' -%}
+        {%- set fewest = '(cast(' ~ n ~ ' as ' ~ budgetcurves.type_double() ~ ') * ' ~ n ~ ' / ' ~ cluster_size_sum ~ ')' -%}
+        case
+            when {{ variance }} > 0 and {{ se }} = 0 then {{ n }}
+            when {{ variance }} > 0 and {{ se }} > 0
+                then greatest(least({{ variance }} / ({{ se }} * {{ se }}), {{ n }}), {{ fewest }})
+            else {{ fewest }}
+        end
+    {%- endif -%}
+{%- endmacro %}
+
+{#- One end of the band (`side` -1: lower, +1: upper) at critical value z. `normal`:
+    rate +- z se. `wilson` (Brown, Cai & DasGupta 2001), the mean of scores in [0, 1]
+    taken as a proportion over n_eff:
+    (p + z^2 / 2n +- z sqrt(p (1 - p) / n + z^2 / 4n^2)) / (1 + z^2 / n). Where a
+    score is outside [0, 1] the Wilson band does not apply and the normal one is used
+    (the mart's `ci_method` says which). -#}
+{% macro band_bound_sql(method, side, rate, se, n_eff, z, is_unit_interval) -%}
+    {%- set sign = '+' if side > 0 else '-' -%}
+    {%- set normal = rate ~ ' ' ~ sign ~ ' ' ~ z ~ ' * ' ~ se -%}
+    {%- if method == 'normal' -%}
+        {{ normal }}
+    {%- elif method == 'wilson' -%}
+        {%- set z2 = '(' ~ z ~ ' * ' ~ z ~ ')' -%}
+        case
+            when {{ is_unit_interval }} and {{ n_eff }} > 0
+                then (
+                    {{ rate }} + {{ z2 }} / (2 * {{ n_eff }})
+                    {{ sign }} {{ z }} * sqrt(
+                        greatest({{ rate }} * (1 - {{ rate }}), 0) / {{ n_eff }}
+                        + {{ z2 }} / (4 * {{ n_eff }} * {{ n_eff }})
+                    )
+                ) / (1 + {{ z2 }} / {{ n_eff }})
+            else {{ normal }}
+        end
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("band_bound_sql: method must be normal or wilson, got '" ~ method ~ "'") }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The band method a row used: `wilson` falls back to `normal` off [0, 1]. -#}
+{% macro band_method_sql(method, is_unit_interval) -%}
+    {%- if method == 'wilson' -%}
+        case when {{ is_unit_interval }} then 'wilson' else 'normal' end
+    {%- else -%}
+        'normal'
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A band end clipped to [0, 1] (`fn` greatest with 0, least with 1) where every score
+    is within [0, 1]; as it is otherwise. -#}
+{% macro clip_to_unit_sql(bound, is_unit_interval, fn, limit) -%}
+    case
+        when {{ bound }} is null or not {{ is_unit_interval }} then {{ bound }}
+        else {{ fn }}({{ bound }}, {{ limit }})
+    end
+{%- endmacro %}
+
+{#- The standard error (var `se_method`) at a point of a curve: its totals from the
+    relation `curves` (sample_count, cluster_count, cluster_size_sum), its running
+    sums from `through` (score_sum_through, score_square_sum_through,
+    cluster_size_score_sum_through, cluster_square_sum_through). -#}
+{% macro curve_standard_error_sql(curves, through) -%}
+    {{ return(standard_error_sql(se_method(), {
+        'n': curves ~ '.sample_count',
+        'score_sum': through ~ '.score_sum_through',
+        'score_square_sum': through ~ '.score_square_sum_through',
+        'cluster_count': curves ~ '.cluster_count',
+        'cluster_size_sum': curves ~ '.cluster_size_sum',
+        'cluster_size_score_sum': through ~ '.cluster_size_score_sum_through',
+        'cluster_square_sum': through ~ '.cluster_square_sum_through',
+    })) }}
+{%- endmacro %}
+
+{#- The columns band_lower, band_upper and ci_method (var `ci_method`) of a relation
+    with success_rate, standard_error, sample_count, cluster_size_sum and
+    is_unit_interval, at critical value z. -#}
+{% macro curve_band_columns_sql(z) -%}
+    {%- set n_eff -%}
+        ({{ effective_sample_size_sql(se_method(), 'success_rate', 'standard_error', 'sample_count', 'cluster_size_sum') }})
+    {%- endset -%}
+    {{ band_bound_sql(ci_method(), -1, 'success_rate', 'standard_error', n_eff, z, 'is_unit_interval') }} as band_lower,
+    {{ band_bound_sql(ci_method(), 1, 'success_rate', 'standard_error', n_eff, z, 'is_unit_interval') }} as band_upper,
+    {{ band_method_sql(ci_method(), 'is_unit_interval') }} as ci_method
+{%- endmacro %}

@@ -1,0 +1,119 @@
+{#- The success curve at every value where it can move: one row per distinct sample
+    value of each curve, the rate counting every sample with value <= it. No grid, so
+    no jump is hidden between two thresholds. Same statistics as scores_by_limit. -#}
+{%- set z = z_score(ci_level()) -%}
+
+with
+
+breakpoints as (
+
+    select * from {{ ref('int_curves__breakpoints') }}
+
+),
+
+curves as (
+
+    select
+        limit_name,
+        facet_name,
+        facet_value,
+        model,
+        sum(sample_count) as sample_count,
+        sum(cluster_count) as cluster_count,
+        sum(cluster_size_sum) as cluster_size_sum,
+        min(score_min) >= 0 and max(score_max) <= 1 as is_unit_interval
+    from breakpoints
+    group by limit_name, facet_name, facet_value, model
+
+),
+
+running as (
+
+    select
+        limit_name,
+        facet_name,
+        facet_value,
+        model,
+        limit_value,
+        sample_count as step_sample_count,
+        other_termination_weight_sum,
+        row_number() over running_window - 1 as breakpoint_index,
+        sum(score_sum) over running_window as score_sum_through,
+        sum(score_square_sum) over running_window as score_square_sum_through,
+        sum(other_termination_weight_sum) over running_window as other_termination_through,
+        sum(cluster_size_score_sum) over running_window as cluster_size_score_sum_through,
+        sum(cluster_square_sum) over running_window as cluster_square_sum_through
+    from breakpoints
+    window running_window as (
+        partition by limit_name, facet_name, facet_value, model
+        order by limit_value
+        rows between unbounded preceding and current row
+    )
+
+),
+
+measured as (
+
+    select
+        running.limit_name,
+        running.facet_name,
+        running.facet_value,
+        running.model,
+        running.limit_value,
+        running.breakpoint_index,
+        running.step_sample_count,
+        curves.sample_count,
+        curves.cluster_count,
+        curves.cluster_size_sum,
+        curves.is_unit_interval,
+        running.score_sum_through / curves.sample_count as success_rate,
+        {{ curve_standard_error_sql('curves', 'running') }} as standard_error,
+        -- failed samples strictly below this value (rounding residue clamped at 0)
+        greatest(running.other_termination_through - running.other_termination_weight_sum, 0)
+            as other_termination_rate
+    from running
+    inner join curves
+        on
+            running.limit_name = curves.limit_name
+            and running.facet_name = curves.facet_name
+            and running.facet_value = curves.facet_value
+            and running.model = curves.model
+
+),
+
+banded as (
+
+    select
+        *,
+        {{ curve_band_columns_sql(z) }}
+    from measured
+
+),
+
+final as (
+
+    select
+        model,
+        limit_name,
+        facet_name,
+        facet_value,
+        cast(limit_value as {{ type_double() }}) as limit_value,
+        cast(breakpoint_index as integer) as breakpoint_index,
+        cast(success_rate as {{ type_double() }}) as success_rate,
+        cast(standard_error as {{ type_double() }}) as standard_error,
+        cast({{ ci_level() }} as {{ type_double() }}) as ci_level,
+        cast({{ clip_to_unit_sql('band_lower', 'is_unit_interval', 'greatest', 0) }} as {{ type_double() }})
+            as ci_lower,
+        cast({{ clip_to_unit_sql('band_upper', 'is_unit_interval', 'least', 1) }} as {{ type_double() }})
+            as ci_upper,
+        cast(other_termination_rate as {{ type_double() }}) as other_termination_rate,
+        cast(sample_count as bigint) as sample_count,
+        cast(step_sample_count as bigint) as step_sample_count,
+        cast(cluster_count as bigint) as cluster_count,
+        '{{ se_method() }}' as se_method,
+        ci_method
+    from banded
+
+)
+
+select * from final

@@ -1,0 +1,186 @@
+"""The marts' statistics against statsmodels, scipy and inspect_ai, curve by curve.
+
+One build of the example logs with every non-default option (clustered standard
+errors, Wilson bands, two facets); each statistic is recomputed in Python from the
+samples that entered the marts (int_samples__scored) and compared at 1e-9.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import norm
+
+from budgetcurves._project import DbtError, run_dbt
+from budgetcurves.ingest import ingest
+
+from ..conftest import EXAMPLE_LOGS
+
+sm = pytest.importorskip("statsmodels.api")
+from statsmodels.stats.proportion import proportion_confint  # noqa: E402
+
+TOLERANCE = 1e-9
+LEVEL = 0.95
+VARS = {
+    "se_method": "clustered",
+    "ci_method": "wilson",
+    "facet": ["task_name", "metadata.operands"],
+    "ci_level": LEVEL,
+    "extra_limits": ["output_tokens"],
+}
+CURVE = ["model", "limit_name", "facet_name", "facet_value"]
+
+
+def build(db, variables) -> None:
+    with duckdb.connect(str(db)) as con:
+        assert not ingest([str(EXAMPLE_LOGS)], con).errors
+    run_dbt(["build", "--exclude", "test_type:unit"], db=db, variables=variables, quiet=True)
+
+
+def table(db, name: str) -> pd.DataFrame:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(f"select * from main.{name}").df()
+
+
+@pytest.fixture(scope="module")
+def stats_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("statistics") / "statistics.duckdb"
+    build(db, VARS)
+    return db
+
+
+@pytest.fixture(scope="module")
+def samples(stats_db) -> pd.DataFrame:
+    """One row per sample x limit x facet, as the curves see them."""
+    return table(stats_db, "int_samples__limits_long")
+
+
+def clustered_se(x: np.ndarray, groups: np.ndarray) -> float:
+    """statsmodels' cluster-robust SE of a mean (OLS on a constant): with one
+    parameter its small-sample factor (n - 1)/(n - k) x C/(C - 1) is C/(C - 1)."""
+    fit = sm.OLS(x, np.ones_like(x)).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    return float(fit.bse[0])
+
+
+def effective_n(p: float, se: float, n: int, sizes: np.ndarray) -> float:
+    fewest = n * n / float((sizes**2).sum())
+    if p * (1 - p) > 0 and se == 0:
+        return float(n)
+    if p * (1 - p) > 0:
+        return max(min(p * (1 - p) / se**2, n), fewest)
+    return fewest
+
+
+def check_curve(rows: pd.DataFrame, curve: pd.DataFrame) -> int:
+    """Compare a curve's mart rows with statistics recomputed from its samples."""
+    groups = pd.factorize(curve.question_task + "\x00" + curve.sample_id)[0]
+    sizes = np.bincount(groups)
+    n = len(curve)
+    z = norm.ppf((1 + LEVEL) / 2)
+    checked = 0
+    for row in rows.itertuples():
+        x = np.where(curve.limit_value.to_numpy() <= row.limit_value, curve.score.to_numpy(), 0.0)
+        p = x.mean()
+        assert row.success_rate == pytest.approx(p, abs=TOLERANCE)
+        assert row.sample_count == n and row.cluster_count == len(sizes)
+        if len(sizes) < 2:
+            assert np.isnan(row.standard_error)
+            continue
+        se = clustered_se(x, groups)
+        assert row.standard_error == pytest.approx(se, abs=TOLERANCE)
+        m = effective_n(p, se, n, sizes)
+        lower, upper = proportion_confint(p * m, m, alpha=1 - LEVEL, method="wilson")
+        assert row.ci_lower == pytest.approx(lower, abs=TOLERANCE)
+        assert row.ci_upper == pytest.approx(upper, abs=TOLERANCE)
+        # and the Wilson interval's own definition, with scipy's z
+        centre = (p + z * z / (2 * m)) / (1 + z * z / m)
+        assert (row.ci_lower + row.ci_upper) / 2 == pytest.approx(centre, abs=TOLERANCE)
+        checked += 1
+    return checked
+
+
+@pytest.mark.parametrize("mart", ["scores_by_limit", "scores_by_limit_exact"])
+def test_clustered_se_and_wilson_band_match_statsmodels(stats_db, samples, mart):
+    ours = table(stats_db, mart)
+    assert set(ours.se_method) == {"clustered"} and set(ours.ci_method) == {"wilson"}
+    checked = 0
+    for key, rows in ours.groupby(CURVE):
+        curve = samples[(samples[CURVE] == pd.Series(key, index=CURVE)).all(axis=1)]
+        checked += check_curve(rows, curve)
+    assert checked > 1000
+
+
+def test_clustered_se_equals_inspect_ai_stderr_cluster(samples):
+    from inspect_ai.scorer._metrics.std import _clustered_stderr
+
+    curve = samples[(samples.facet_name == "all") & (samples.limit_name == "total_tokens")]
+    for model, rows in curve.groupby("model"):
+        groups = pd.factorize(rows.question_task + "\x00" + rows.sample_id)[0]
+        partition = [rows.score.to_numpy()[groups == g].tolist() for g in range(groups.max() + 1)]
+        assert clustered_se(rows.score.to_numpy(), groups) == pytest.approx(
+            _clustered_stderr(partition), abs=1e-12
+        ), model
+
+
+def test_limits_include_messages_cost_and_extra_limits(stats_db):
+    mart = table(stats_db, "scores_by_limit")
+    assert {"total_tokens", "message_count", "cost", "output_tokens"} <= set(mart.limit_name)
+    costed = table(stats_db, "int_samples__costed")
+    assert set(costed.cost_source) == {"priced"}  # the example logs record no cost
+
+
+def test_facets_split_each_model_on_the_same_grid(stats_db):
+    mart = table(stats_db, "scores_by_limit")
+    grid = mart[mart.facet_name == "all"][["limit_name", "step_index", "limit_value"]]
+    faceted = mart[mart.facet_name != "all"]
+    assert set(faceted.facet_name) == {"task_name", "metadata.operands"}
+    assert set(mart[mart.facet_name == "task_name"].facet_value) == {"arithmetic", "geography"}
+    # geography samples have no `operands`
+    assert "(missing)" in set(mart[mart.facet_name == "metadata.operands"].facet_value)
+    merged = faceted.merge(grid.drop_duplicates(), on=["limit_name", "step_index"])
+    assert (merged.limit_value_x == merged.limit_value_y).all() and len(merged) == len(faceted)
+    # each faceting partitions a model's samples
+    counts = mart[mart.step_index == 0].groupby(["model", "limit_name", "facet_name"])
+    totals = counts.sample_count.sum().unstack("facet_name")
+    for facet in ("task_name", "metadata.operands"):
+        assert (totals[facet] == totals["all"]).all()
+
+
+def test_sample_se_and_wilson_band_match_statsmodels(tmp_path):
+    """se_method sample with Wilson: the textbook interval over n."""
+    db = tmp_path / "w.duckdb"
+    build(db, {"ci_method": "wilson", "where": "task_name = 'arithmetic'"})
+    ours = table(db, "scores_by_limit_exact")
+    samples = table(db, "int_samples__limits_long")
+    assert set(ours.se_method) == {"sample"}
+    assert set(table(db, "int_samples__scored").task_name) == {"arithmetic"}
+    for key, rows in ours[ours.limit_name == "total_tokens"].groupby(CURVE):
+        curve = samples[(samples[CURVE] == pd.Series(key, index=CURVE)).all(axis=1)]
+        for row in rows.itertuples():
+            x = np.where(curve.limit_value <= row.limit_value, curve.score, 0.0)
+            lower, upper = proportion_confint(x.sum(), len(x), alpha=0.05, method="wilson")
+            assert (row.ci_lower, row.ci_upper) == pytest.approx((lower, upper), abs=TOLERANCE)
+            assert row.standard_error == pytest.approx(np.std(x, ddof=1) / np.sqrt(len(x)))
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"se_method": "bootstrap"}, "se_method"),
+        ({"ci_method": "agresti"}, "ci_method"),
+        ({"facet": "difficulty"}, "facet"),
+        ({"extra_limits": ["no such column"]}, "extra_limits"),
+        ({"extra_limits": ["total_tokens"]}, "extra_limits"),
+        ({"where": "1 = 1; drop table x"}, "where"),
+    ],
+)
+def test_bad_vars_fail_naming_the_var(tmp_path, variables, message, capsys):
+    with pytest.raises(DbtError):
+        run_dbt(
+            ["compile", "--select", "scores_by_limit"],
+            db=tmp_path / "x.duckdb",
+            variables=variables,
+        )
+    assert f"var '{message}'" in capsys.readouterr().out
