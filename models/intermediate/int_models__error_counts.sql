@@ -1,7 +1,9 @@
 {#- One row per model with samples that ended in an error and have no score: they
     are left out of the curves (int_samples__scored keeps scored samples only) and
     counted here, so a model that crashes on hard questions cannot look better than
-    it is. Samples of logs whose status is not kept (var `statuses`) are not counted. -#}
+    it is. Only the samples the curves would consider count: logs of a kept status
+    (var `statuses`) and samples passing the var `where`. -#}
+{%- set where = samples_where() -%}
 
 with
 
@@ -28,6 +30,9 @@ kept_errored as (
     where
         log_status in ({{ statuses_sql() }})
         and is_errored
+        {%- if where %}
+        and ({{ where }})
+        {%- endif %}
 
 ),
 
