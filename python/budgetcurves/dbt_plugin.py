@@ -38,3 +38,5 @@ class Plugin(BasePlugin):
         print(f"budgetcurves plugin: {logs}: {summary.line()}", file=sys.stderr)
         for error in summary.errors:
             print(f"budgetcurves plugin: error: {error}", file=sys.stderr)
+        for note in summary.notes:
+            print(f"budgetcurves plugin: note: {note}", file=sys.stderr)
