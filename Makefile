@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DB ?= budgetcurves.duckdb
 OUT ?= out
 
-.PHONY: setup demo test test-python test-dbt lint format bench clean
+.PHONY: setup demo test test-python test-dbt test-postgres test-spark lint format bench clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,16 @@ test-python: setup
 test-dbt: setup
 	rm -f target/test.duckdb
 	BUDGETCURVES_DB=target/test.duckdb $(BIN)/dbt build --vars '{inspect_logs: examples/logs}'
+
+# The same project on PostgreSQL: a throwaway cluster on loopback (PostgreSQL installed
+# from Debian's packages if missing), the loader, dbt build --target postgres, and
+# the mart compared with DuckDB's (docs/warehouses.md)
+test-postgres: setup
+	scripts/with_postgres.sh $(BIN)/python -m pytest -q python/tests/engines/test_postgres.py
+
+# ... and on a local Spark (pyspark, Java 17): dbt build --target spark in-process
+test-spark: setup
+	BUDGETCURVES_TEST_SPARK=1 $(BIN)/python -m pytest -q python/tests/engines/test_spark.py
 
 lint: setup
 	$(BIN)/ruff check python scripts

@@ -86,6 +86,7 @@
 {% macro postgres__regex_full_match(expression, pattern) -%}
     ({{ expression }} ~ '^(?:{{ pattern }})$')
 {%- endmacro %}
+{#- Spark string literals read backslash escapes (`'\s'` is `s`): double each backslash. -#}
 {% macro spark__regex_full_match(expression, pattern) -%}
-    ({{ expression }} rlike '^(?:{{ pattern }})$')
+    ({{ expression }} rlike '^(?:{{ pattern | replace('\\', '\\\\') | replace("'", "\\'") }})$')
 {%- endmacro %}

@@ -36,9 +36,10 @@ scaled as (
             when max_value <= 0 then 'linear'
             {% if scale == 'auto' -%}
             -- as the reference: log when max / min >= 100 (a zero minimum counts as
-            -- an infinite ratio, which is where the reference divides by zero)
+            -- an infinite ratio, which is where the reference divides by zero; nullif,
+            -- as PostgreSQL and Spark raise on a division by zero)
             when min_value < 0 then 'linear'
-            when min_value = 0 or max_value / min_value >= 100 then 'log'
+            when min_value = 0 or max_value / nullif(min_value, 0) >= 100 then 'log'
             else 'linear'
             {%- else -%}
             else '{{ scale }}'

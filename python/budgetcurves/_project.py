@@ -41,15 +41,19 @@ def run_dbt(
     variables: Mapping[str, Any] | None = None,
     quiet: bool = False,
     load_examples: bool = False,
+    target: str | None = None,
 ) -> Any:
     """Run a dbt command in-process on the project, against DuckDB file ``db``.
 
-    ``variables`` become ``--vars``; the result is dbt's ``dbtRunnerResult``.
+    ``variables`` become ``--vars``; ``target`` names a profiles.yml target other
+    than DuckDB (``postgres``, ``spark``); the result is dbt's ``dbtRunnerResult``.
     Raises :class:`DbtError` when dbt fails.
     """
     from dbt.cli.main import dbtRunner
 
     args = [*command, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    if target:
+        args += ["--target", target]
     if variables:
         args += ["--vars", json.dumps(dict(variables))]
     if quiet:

@@ -2,19 +2,28 @@
 
 from ._files import FileStamp
 from ._ingest import IngestSummary, discover, ingest, read_any
+from ._postgres import PostgresWarehouse
 from ._progress import ProgressBar
 from ._read import KNOWN_FORMAT_VERSIONS, LogReadError, ParsedFile
+from ._spark import SparkWarehouse, spark_session
+from ._warehouse import DuckDBWarehouse, Warehouse, as_warehouse
 from ._write import ensure_landing
 
 __all__ = [
     "KNOWN_FORMAT_VERSIONS",
+    "DuckDBWarehouse",
     "FileStamp",
     "IngestSummary",
     "LogReadError",
     "ParsedFile",
+    "PostgresWarehouse",
     "ProgressBar",
+    "SparkWarehouse",
+    "Warehouse",
+    "as_warehouse",
     "discover",
     "ensure_landing",
     "ingest",
     "read_any",
+    "spark_session",
 ]

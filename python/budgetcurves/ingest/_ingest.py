@@ -33,7 +33,7 @@ from ._read import (
     read_eval_zip,
     read_json_log,
 )
-from ._write import ensure_landing, forget_file, loaded_eval_ids, loaded_stamps, write_file
+from ._warehouse import Warehouse, as_warehouse
 
 #: Called after each file with (files done, files found, the summary so far).
 Progress = Callable[[int, int, "IngestSummary"], None]
@@ -131,7 +131,7 @@ def _changed(item: Found) -> bool:
 
 def ingest(
     paths: Sequence[str | os.PathLike[str]],
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | Warehouse,
     *,
     full_refresh: bool = False,
     prune: bool = False,
@@ -139,6 +139,8 @@ def ingest(
     on_progress: Progress | None = None,
 ) -> IngestSummary:
     """Load logs into the landing tables of ``con``; unchanged files are not read again.
+
+    ``con`` is a DuckDB connection or a :class:`Warehouse` (PostgreSQL, Spark).
 
     Each file is written in its own transaction, so an interrupted run (even
     ``kill -9``) leaves every file either loaded whole or as it was before.
@@ -151,10 +153,11 @@ def ingest(
         if on_note is not None:
             on_note(text)
 
-    ensure_landing(con)
+    warehouse = as_warehouse(con)
+    warehouse.ensure_landing()
     found, summary.errors = _discover(paths)
     summary.files_seen = len(found)
-    known = loaded_stamps(con)
+    known = warehouse.loaded_stamps()
     present = {item.path for item in found}
     roots = {item.root for item in found}
     missing = sorted(
@@ -165,10 +168,10 @@ def ingest(
     summary.files_missing = len(missing)
     reread: set[str] = set()
     if missing and prune:
-        held = loaded_eval_ids(con)
+        held = warehouse.loaded_eval_ids()
         pruned_evals: set[str] = set()
         for path in missing:
-            summary.samples_removed += forget_file(con, path)
+            summary.samples_removed += warehouse.forget_file(path)
             pruned_evals |= held.get(path, set())
             summary.files_pruned += 1
         # a file holding the same evals as a pruned one (a copy) is read again, so
@@ -183,7 +186,7 @@ def ingest(
     if on_progress is not None:
         on_progress(0, len(found), summary)
     for done, item in enumerate(found, start=1):
-        _ingest_one(con, item, known, full_refresh or item.path in reread, summary, note)
+        _ingest_one(warehouse, item, known, full_refresh or item.path in reread, summary, note)
         if on_progress is not None:
             on_progress(done, len(found), summary)
     summary.seconds = time.perf_counter() - started
@@ -191,7 +194,7 @@ def ingest(
 
 
 def _ingest_one(
-    con: duckdb.DuckDBPyConnection,
+    warehouse: Warehouse,
     item: Found,
     known: dict,
     force: bool,
@@ -218,7 +221,7 @@ def _ingest_one(
     parsed.notes.extend(quality_notes(parsed))
     try:
         # stamped as it was before reading: if it changed meanwhile, the next run reads it
-        taken, removed = write_file(con, parsed, item.stamp)
+        taken, removed = warehouse.write_file(parsed, item.stamp)
     except (duckdb.IOException, duckdb.FatalException, duckdb.InterruptException):
         raise  # the database itself is in trouble: stop
     except duckdb.Error as exc:

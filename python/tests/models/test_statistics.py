@@ -184,3 +184,68 @@ def test_bad_vars_fail_naming_the_var(tmp_path, variables, message, capsys):
             variables=variables,
         )
     assert f"var '{message}'" in capsys.readouterr().out
+
+
+def test_paired_differences_match_scipy(stats_db, samples):
+    from scipy.stats import sem, ttest_rel
+
+    ours = table(stats_db, "paired_differences_by_limit")
+    assert {("mockllm/model-a", "mockllm/model-b"), ("mockllm/model-a", "mockllm/model-c")} <= set(
+        zip(ours.model_a, ours.model_b, strict=True)
+    )
+    keys = ["limit_name", "facet_name", "facet_value"]
+    checked = 0
+    for (a, b, *key), rows in ours.groupby(["model_a", "model_b", *keys]):
+        curve = samples[(samples[keys] == pd.Series(key, index=keys)).all(axis=1)]
+        curve = curve.assign(q=curve.question_task + "\x00" + curve.sample_id)
+        shared = sorted(set(curve.q[curve.model == a]) & set(curve.q[curve.model == b]))
+        assert (rows.question_count == len(shared)).all()
+        thresholds = rows.limit_value.to_numpy()
+        means = {}
+        for model in (a, b):
+            mine = curve[(curve.model == model) & curve.q.isin(shared)]
+            # thresholds x samples: the score where the sample is within the limit
+            within = (mine.limit_value.to_numpy() <= thresholds[:, None]) * mine.score.to_numpy()
+            per_question = pd.DataFrame(within.T, index=mine.q).groupby(level=0).mean()
+            means[model] = per_question.loc[shared].to_numpy().T  # thresholds x questions
+        d = means[a] - means[b]
+        np.testing.assert_allclose(rows.difference, d.mean(axis=1), atol=TOLERANCE)
+        np.testing.assert_allclose(rows.success_rate_a, means[a].mean(axis=1), atol=TOLERANCE)
+        if len(shared) < 2:
+            assert rows.standard_error.isna().all()
+            continue
+        np.testing.assert_allclose(rows.standard_error, sem(d, axis=1), atol=TOLERANCE)
+        moving = rows.standard_error.to_numpy() > 1e-12
+        t = ttest_rel(means[a][moving], means[b][moving], axis=1).statistic
+        np.testing.assert_allclose(
+            rows.difference[moving] / rows.standard_error[moving], t, rtol=1e-9
+        )
+        checked += len(rows)
+    assert checked > 500
+
+
+def test_budget_to_reach_is_where_the_exact_curve_first_gets_there(stats_db, samples):
+    ours = table(stats_db, "budget_to_reach")
+    assert set(ours.target_kind) == {"relative", "absolute"}
+    for row in ours.itertuples():
+        curve = samples[
+            (samples.model == row.model)
+            & (samples.limit_name == row.limit_name)
+            & (samples.facet_name == row.facet_name)
+            & (samples.facet_value == row.facet_value)
+        ]
+        values = np.sort(curve.limit_value.unique())
+        rates = np.array([np.where(curve.limit_value <= v, curve.score, 0).mean() for v in values])
+        target = row.target_fraction * (rates[-1] if row.target_kind == "relative" else 1)
+        assert row.final_success_rate == pytest.approx(rates[-1], abs=TOLERANCE)
+        reached = values[rates >= target - 1e-9]
+        if row.target_kind == "relative" and rates[-1] == 0:
+            assert not row.is_reached
+        elif len(reached):
+            assert row.is_reached and row.limit_value == reached[0]
+        else:
+            assert not row.is_reached and np.isnan(row.limit_value)
+        if row.is_reached and not np.isnan(row.limit_value_low):
+            assert row.limit_value_low <= row.limit_value
+        if row.is_reached and not np.isnan(row.limit_value_high):
+            assert row.limit_value_high >= row.limit_value

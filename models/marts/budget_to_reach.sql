@@ -1,0 +1,146 @@
+{#- For each curve and target (var `reach_targets`), the smallest limit at which the
+    success rate first reaches the target, read off the exact curve
+    (scores_by_limit_exact), and the same for the band's ends: where its upper end
+    first reaches the target (the most optimistic budget the band allows) and
+    where its lower end does (the most cautious). -#}
+{%- set targets = reach_targets() -%}
+{#- rates are ratios of sums: a target equal to a rate may differ from it by rounding -#}
+{%- set tolerance = '1e-9' -%}
+
+with
+
+exact as (
+
+    select * from {{ ref('scores_by_limit_exact') }}
+
+),
+
+targets as (
+
+    {% for target in targets -%}
+    select
+        '{{ target.kind }}' as target_kind,
+        cast({{ target.value }} as {{ type_double() }}) as target_fraction
+    {% if not loop.last %}union all
+    {% endif -%}
+    {%- endfor %}
+
+),
+
+curve_ends as (
+
+    select
+        model,
+        limit_name,
+        facet_name,
+        facet_value,
+        max(breakpoint_index) as last_breakpoint_index
+    from exact
+    group by model, limit_name, facet_name, facet_value
+
+),
+
+curves as (
+
+    select
+        exact.model,
+        exact.limit_name,
+        exact.facet_name,
+        exact.facet_value,
+        exact.sample_count,
+        exact.success_rate as final_success_rate
+    from exact
+    inner join curve_ends
+        on
+            exact.model = curve_ends.model
+            and exact.limit_name = curve_ends.limit_name
+            and exact.facet_name = curve_ends.facet_name
+            and exact.facet_value = curve_ends.facet_value
+            and exact.breakpoint_index = curve_ends.last_breakpoint_index
+
+),
+
+curve_targets as (
+
+    select
+        curves.model,
+        curves.limit_name,
+        curves.facet_name,
+        curves.facet_value,
+        curves.sample_count,
+        curves.final_success_rate,
+        targets.target_kind,
+        targets.target_fraction,
+        case
+            when targets.target_kind = 'absolute' then targets.target_fraction
+            -- a fraction of nothing is no target
+            when curves.final_success_rate > 0
+                then targets.target_fraction * curves.final_success_rate
+        end as target_rate
+    from curves
+    cross join targets
+
+),
+
+reached as (
+
+    select
+        curve_targets.model,
+        curve_targets.limit_name,
+        curve_targets.facet_name,
+        curve_targets.facet_value,
+        curve_targets.target_kind,
+        curve_targets.target_fraction,
+        curve_targets.target_rate,
+        curve_targets.final_success_rate,
+        curve_targets.sample_count,
+        min(case
+            when exact.success_rate >= curve_targets.target_rate - {{ tolerance }} then exact.limit_value
+        end) as limit_value,
+        min(case
+            when exact.ci_upper >= curve_targets.target_rate - {{ tolerance }} then exact.limit_value
+        end) as limit_value_low,
+        min(case
+            when exact.ci_lower >= curve_targets.target_rate - {{ tolerance }} then exact.limit_value
+        end) as limit_value_high
+    from curve_targets
+    inner join exact
+        on
+            curve_targets.model = exact.model
+            and curve_targets.limit_name = exact.limit_name
+            and curve_targets.facet_name = exact.facet_name
+            and curve_targets.facet_value = exact.facet_value
+    group by
+        curve_targets.model,
+        curve_targets.limit_name,
+        curve_targets.facet_name,
+        curve_targets.facet_value,
+        curve_targets.target_kind,
+        curve_targets.target_fraction,
+        curve_targets.target_rate,
+        curve_targets.final_success_rate,
+        curve_targets.sample_count
+
+),
+
+final as (
+
+    select
+        model,
+        limit_name,
+        facet_name,
+        facet_value,
+        target_kind,
+        cast(target_fraction as {{ type_double() }}) as target_fraction,
+        cast(target_rate as {{ type_double() }}) as target_rate,
+        cast(final_success_rate as {{ type_double() }}) as final_success_rate,
+        cast(limit_value as {{ type_double() }}) as limit_value,
+        limit_value is not null as is_reached,
+        cast(limit_value_low as {{ type_double() }}) as limit_value_low,
+        cast(limit_value_high as {{ type_double() }}) as limit_value_high,
+        cast(sample_count as bigint) as sample_count
+    from reached
+
+)
+
+select * from final

@@ -1,0 +1,85 @@
+"""Comparing a mart built on another engine with DuckDB's, as the parity test does.
+
+Rows are matched by (model, limit_name, facet_name, facet_value, step_index). Text
+and integer columns must be equal everywhere; thresholds agree to 1e-9 (relative);
+the other float columns agree to 1e-9 (absolute) except at thresholds within 1e-9
+(relative) of a sample value, where a last-bit difference in the threshold decides
+whether the sample counts, so the value is float-ambiguous and left out.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+from inspect_ai.scorer import value_to_float
+
+from budgetcurves.ingest._read import _scalar_text, _scalar_type
+
+from ..macros.test_score_to_float import VALUES
+
+TOLERANCE = 1e-9
+KEY = ["model", "limit_name", "facet_name", "facet_value", "step_index"]
+
+
+def sample_values(duckdb_path) -> dict[str, np.ndarray]:
+    """Each limit's sample values, from the DuckDB build."""
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        frame = con.execute(
+            "select distinct limit_name, limit_value from main.int_samples__limits_long"
+        ).df()
+    return {name: group.limit_value.to_numpy(float) for name, group in frame.groupby("limit_name")}
+
+
+def assert_marts_equal(ours: pd.DataFrame, duck: pd.DataFrame, values: dict) -> int:
+    """Assert the engine's mart equals DuckDB's; returns the rows compared value by value."""
+    assert sorted(ours.columns) == sorted(duck.columns)
+    merged = ours.merge(duck, on=KEY, how="outer", suffixes=("", "_duckdb"), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged.loc[merged["_merge"] != "both", KEY]
+    np.testing.assert_allclose(
+        merged["limit_value"].astype(float), merged["limit_value_duckdb"], rtol=TOLERANCE
+    )
+    t = merged["limit_value"].to_numpy(float)
+    ambiguous = np.zeros(len(merged), dtype=bool)
+    for name, sample in values.items():
+        rows = (merged["limit_name"] == name).to_numpy()
+        near = np.abs(t[rows, None] - sample[None, :]) <= TOLERANCE * np.abs(t[rows, None])
+        ambiguous[rows] = near.any(axis=1)
+    kept = merged[~ambiguous]
+    assert len(kept) > 0.5 * len(merged)
+    for column in duck.columns:
+        if column in KEY or column == "limit_value":
+            continue
+        if pd.api.types.is_float_dtype(duck[column]):
+            a = kept[column].to_numpy(float)
+            b = kept[f"{column}_duckdb"].to_numpy(float)
+            assert np.array_equal(np.isnan(a), np.isnan(b)), column
+            np.testing.assert_allclose(
+                a[~np.isnan(a)], b[~np.isnan(b)], rtol=0, atol=TOLERANCE, err_msg=column
+            )
+        else:
+            a, b = _texts(merged[column]), _texts(merged[f"{column}_duckdb"])
+            mismatched = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+            assert not mismatched, (column, mismatched[:5])
+    return len(kept)
+
+
+def _texts(column: pd.Series) -> list[str | None]:
+    return [None if pd.isna(x) else str(x) for x in column]
+
+
+def score_cases() -> tuple[pd.DataFrame, list[float]]:
+    """The score_to_float cases of the DuckDB macro test, and inspect_ai's values for them."""
+    frame = pd.DataFrame(
+        {
+            "value_type": [_scalar_type(v) for v in VALUES],
+            "value_text": [_scalar_text(v) for v in VALUES],
+        }
+    )
+    return frame, [value_to_float()(v) for v in VALUES]
+
+
+SCORE_SQL = (
+    "select value_type, value_text, "
+    "{{ score_to_float('value_type', 'value_text') }} as score from score_cases"
+)

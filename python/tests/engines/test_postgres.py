@@ -1,0 +1,122 @@
+"""The same project on PostgreSQL: the loader writes through psycopg2, dbt builds with
+``--target postgres`` (its data and unit tests included), and the mart equals DuckDB's.
+
+Runs where ``BUDGETCURVES_TEST_POSTGRES=1`` says a server is up and the libpq
+variables (PGHOST, PGPORT, ...) name it: ``make test-postgres`` starts a throwaway
+cluster and sets them (scripts/with_postgres.sh).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+
+from budgetcurves._project import run_dbt
+from budgetcurves.ingest import PostgresWarehouse, ingest
+
+from ..conftest import EXAMPLE_LOGS, build_mart
+from .conftest import SCORE_SQL, assert_marts_equal, sample_values, score_cases
+
+if os.environ.get("BUDGETCURVES_TEST_POSTGRES") != "1":
+    pytest.skip(
+        "needs a PostgreSQL server: `make test-postgres` starts one", allow_module_level=True
+    )
+
+import psycopg2  # noqa: E402  (asked for: a missing driver is a failure, not a skip)
+
+SCHEMA = os.environ.get("BUDGETCURVES_PG_SCHEMA", "public")
+
+
+def _query(sql: str, params: tuple = ()) -> pd.DataFrame:
+    with psycopg2.connect("") as connection, connection.cursor() as cur:
+        cur.execute(sql, params)
+        columns = [d.name for d in cur.description]
+        return pd.DataFrame(cur.fetchall(), columns=columns)
+
+
+def _mart() -> pd.DataFrame:
+    return _query(f"select * from {SCHEMA}.scores_by_limit")
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    """The example logs in the landing tables, from an empty database."""
+    with PostgresWarehouse.connect() as warehouse:
+        warehouse.connection.cursor().execute("drop schema if exists inspect cascade")
+        warehouse.connection.commit()
+        summary = ingest([str(EXAMPLE_LOGS)], warehouse)
+    assert not summary.errors, summary.errors
+    return summary
+
+
+@pytest.fixture(scope="module")
+def postgres_mart(loaded) -> pd.DataFrame:
+    run_dbt(["build"], target="postgres", quiet=True)
+    return _mart()
+
+
+def test_loader_fills_the_landing_tables(loaded, example_db):
+    counts = _query(
+        "select (select count(*) from inspect.samples) as samples, "
+        "(select count(*) from inspect.sample_scores) as scores, "
+        "(select count(*) from inspect.log_files) as files"
+    ).iloc[0]
+    import duckdb
+
+    with duckdb.connect(str(example_db), read_only=True) as con:
+        expected = con.execute(
+            "select (select count(*) from inspect.samples), "
+            "(select count(*) from inspect.sample_scores), "
+            "(select count(*) from inspect.log_files)"
+        ).fetchone()
+    assert tuple(counts) == expected
+    assert loaded.samples_added == expected[0]
+
+
+def test_mart_equals_duckdb(postgres_mart, example_db, example_mart):
+    assert assert_marts_equal(postgres_mart, example_mart, sample_values(example_db)) > 300
+
+
+def test_reingest_reads_only_what_changed(postgres_mart):
+    with PostgresWarehouse.connect() as warehouse:
+        again = ingest([str(EXAMPLE_LOGS)], warehouse)
+        assert again.files_read == 0 and again.files_unchanged == again.files_seen
+        refreshed = ingest([str(EXAMPLE_LOGS)], warehouse, full_refresh=True)
+    assert refreshed.files_replaced == refreshed.files_seen
+    assert refreshed.samples_removed == refreshed.samples_added
+    (count,) = _query("select count(*) from inspect.samples").iloc[0]
+    assert count == refreshed.samples_added
+
+
+def test_loader_command(postgres_mart):
+    from budgetcurves.ingest.__main__ import main
+
+    before = _query("select count(*) as n from inspect.samples").n[0]
+    assert main(["--target", "postgres", str(EXAMPLE_LOGS)]) == 0
+    assert _query("select count(*) as n from inspect.samples").n[0] == before
+
+
+def test_vars_change_the_mart_as_on_duckdb(postgres_mart, tmp_path):
+    variables = {"steps": 17, "scale": "linear", "ci_level": 0.9}
+    duck_db = tmp_path / "vars.duckdb"
+    duck = build_mart(duck_db, [EXAMPLE_LOGS], variables)
+    run_dbt(["build", "--select", "+scores_by_limit"], target="postgres", variables=variables)
+    ours = _mart()
+    assert ours.groupby(["model", "limit_name"]).size().eq(17).all()
+    assert_marts_equal(ours, duck, sample_values(duck_db))
+
+
+def test_score_to_float_matches_inspect(loaded):
+    frame, expected = score_cases()
+    result = run_dbt(["compile", "--inline", SCORE_SQL], target="postgres", quiet=True)
+    sql = result.result.results[0].node.compiled_code
+    with psycopg2.connect("") as connection, connection.cursor() as cur:
+        cur.execute("create temporary table score_cases (value_type text, value_text text)")
+        cur.executemany(
+            "insert into score_cases values (%s, %s)", list(frame.itertuples(index=False))
+        )
+        cur.execute(sql)
+        got = [row[2] for row in cur.fetchall()]
+    assert got == expected

@@ -1,0 +1,132 @@
+"""The same project on Spark: the loader writes Parquet tables through pyspark, dbt
+builds with ``--target spark`` (dbt-spark's ``session`` method, in this process,
+its data and unit tests included), and the mart equals DuckDB's.
+
+Runs where ``BUDGETCURVES_TEST_SPARK=1`` (``make test-spark``): a local Spark takes
+some 10 s to start and a minute to build, so the default suite leaves it out.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from budgetcurves._project import PROJECT_DIR, run_dbt
+from budgetcurves.ingest import SparkWarehouse, ingest, spark_session
+
+from ..conftest import EXAMPLE_LOGS
+from .conftest import SCORE_SQL, assert_marts_equal, sample_values, score_cases
+
+if os.environ.get("BUDGETCURVES_TEST_SPARK") != "1":
+    pytest.skip("starts a local Spark: `make test-spark` runs it", allow_module_level=True)
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas"),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+]
+
+SCHEMA = "budgetcurves_test"
+
+
+def test_loader_and_dbt_commands_share_the_metastore(tmp_path):
+    """The scheduled path, each step its own process: the loader command, then the
+    dbt CLI with profiles.yml's `spark` target (first, before this module's session)."""
+    env = {
+        **os.environ,
+        "BUDGETCURVES_SPARK_DIR": str(tmp_path),
+        "BUDGETCURVES_SPARK_SCHEMA": "budgetcurves_cli",
+    }
+    loader = [sys.executable, "-m", "budgetcurves.ingest", "--target", "spark", str(EXAMPLE_LOGS)]
+    subprocess.run(loader, env=env, cwd=PROJECT_DIR, check=True, capture_output=True)
+    dbt = [
+        str(Path(sys.executable).with_name("dbt")),
+        "build",
+        "--target",
+        "spark",
+        "--select",
+        "stg_inspect__samples",
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+    ]
+    done = subprocess.run(dbt, env=env, cwd=PROJECT_DIR, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "ERROR=0" in done.stdout and "PASS=" in done.stdout
+
+
+@pytest.fixture(scope="module")
+def spark(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("spark")
+    saved = {k: os.environ.get(k) for k in ("BUDGETCURVES_SPARK_DIR", "BUDGETCURVES_SPARK_SCHEMA")}
+    os.environ["BUDGETCURVES_SPARK_DIR"] = str(directory)
+    os.environ["BUDGETCURVES_SPARK_SCHEMA"] = SCHEMA
+    session = spark_session(directory)
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def loaded(spark):
+    with SparkWarehouse(spark) as warehouse:
+        summary = ingest([str(EXAMPLE_LOGS)], warehouse)
+    assert not summary.errors, summary.errors
+    return summary
+
+
+@pytest.fixture(scope="module")
+def spark_mart(spark, loaded) -> pd.DataFrame:
+    # dbt-spark's session method finds the session above: same metastore, same tables
+    run_dbt(["build"], target="spark", quiet=True)
+    return spark.table(f"{SCHEMA}.scores_by_limit").toPandas()
+
+
+def _count(spark, table: str) -> int:
+    return spark.table(f"inspect.{table}").count()
+
+
+def test_loader_fills_the_landing_tables(spark, loaded, example_db):
+    import duckdb
+
+    with duckdb.connect(str(example_db), read_only=True) as con:
+        expected = [
+            con.execute(f"select count(*) from inspect.{t}").fetchone()[0]
+            for t in ("samples", "sample_scores", "log_files")
+        ]
+    assert [_count(spark, t) for t in ("samples", "sample_scores", "log_files")] == expected
+
+
+def test_mart_equals_duckdb(spark_mart, example_db, example_mart):
+    assert assert_marts_equal(spark_mart, example_mart, sample_values(example_db)) > 300
+
+
+def test_reingest_rewrites_only_what_changed(spark, spark_mart):
+    before = [_count(spark, t) for t in ("samples", "sample_scores", "log_files")]
+    with SparkWarehouse(spark) as warehouse:
+        again = ingest([str(EXAMPLE_LOGS)], warehouse)
+    assert again.files_read == 0 and again.files_unchanged == again.files_seen
+    with SparkWarehouse(spark) as warehouse:
+        refreshed = ingest([str(EXAMPLE_LOGS)], warehouse, full_refresh=True)
+    assert refreshed.files_replaced == refreshed.files_seen
+    assert refreshed.samples_removed == refreshed.samples_added
+    assert [_count(spark, t) for t in ("samples", "sample_scores", "log_files")] == before
+
+
+def test_score_to_float_matches_inspect(spark, loaded):
+    frame, expected = score_cases()
+    result = run_dbt(["compile", "--inline", SCORE_SQL], target="spark", quiet=True)
+    sql = result.result.results[0].node.compiled_code
+    spark.createDataFrame(frame).createOrReplaceTempView("score_cases")
+    got = spark.sql(sql).toPandas()
+    assert got["score"].tolist() == expected
