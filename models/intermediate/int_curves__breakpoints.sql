@@ -29,6 +29,10 @@ final as (
         sum(cluster_size) as cluster_size_sum,
         sum(cluster_size * score) as cluster_size_score_sum,
         sum(cluster_square_increment) as cluster_square_sum,
+        -- the smallest budget any of the samples' evals set on this limit, and how many
+        -- samples stopped on one
+        min(eval_budget) as eval_budget,
+        sum(case when is_stopped_by_eval_budget then 1 else 0 end) as eval_budget_stop_count,
         min(score) as score_min,
         max(score) as score_max,
         min(log) as log

@@ -34,6 +34,12 @@ unpivoted as (
         {%- endif %}
         '{{ limit_name }}' as limit_name,
         cast({{ limit_name }} as {{ type_double() }}) as limit_value,
+        cast({{ eval_budget_sql(limit_name) }} as {{ type_double() }}) as eval_budget,
+        {% if sample_limit_type(limit_name) -%}
+        coalesce(sample_limit_type = '{{ sample_limit_type(limit_name) }}', false)
+        {%- else -%}
+        false
+        {%- endif %} as is_stopped_by_eval_budget,
         score
     from scored
     where {{ limit_name }} is not null
@@ -114,6 +120,9 @@ final as (
         clustered.limit_name,
         clustered.limit_value,
         clustered.score,
+        -- the eval's own limit on this resource, and whether the sample stopped on it
+        clustered.eval_budget,
+        clustered.is_stopped_by_eval_budget,
         -- other_termination_rate is a mean over the model's tasks of each task's
         -- share of failed samples below the limit: each failed sample weighs
         -- 1 / (tasks x samples in its task)

@@ -79,6 +79,13 @@ final as (
         kept_samples.message_count,
         costs.cost,
         costs.cost_source,
+        kept_samples.sample_limit_type,
+        kept_samples.eval_token_limit,
+        kept_samples.eval_token_limit_type,
+        kept_samples.eval_message_limit,
+        kept_samples.eval_time_limit,
+        kept_samples.eval_working_limit,
+        kept_samples.eval_cost_limit,
         {%- for column in extra_limits() %}
         kept_samples.{{ column }},
         {%- endfor %}

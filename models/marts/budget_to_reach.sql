@@ -48,6 +48,7 @@ curves as (
         exact.facet_name,
         exact.facet_value,
         exact.sample_count,
+        exact.eval_budget,
         exact.success_rate as final_success_rate
     from exact
     inner join curve_ends
@@ -68,6 +69,7 @@ curve_targets as (
         curves.facet_name,
         curves.facet_value,
         curves.sample_count,
+        curves.eval_budget,
         curves.final_success_rate,
         targets.target_kind,
         targets.target_fraction,
@@ -94,6 +96,7 @@ reached as (
         curve_targets.target_rate,
         curve_targets.final_success_rate,
         curve_targets.sample_count,
+        curve_targets.eval_budget,
         min(case
             when exact.success_rate >= curve_targets.target_rate - {{ tolerance }} then exact.limit_value
         end) as limit_value,
@@ -119,7 +122,8 @@ reached as (
         curve_targets.target_fraction,
         curve_targets.target_rate,
         curve_targets.final_success_rate,
-        curve_targets.sample_count
+        curve_targets.sample_count,
+        curve_targets.eval_budget
 
 ),
 
@@ -138,7 +142,8 @@ final as (
         limit_value is not null as is_reached,
         cast(limit_value_low as {{ type_double() }}) as limit_value_low,
         cast(limit_value_high as {{ type_double() }}) as limit_value_high,
-        cast(sample_count as bigint) as sample_count
+        cast(sample_count as bigint) as sample_count,
+        cast(eval_budget as {{ type_double() }}) as eval_budget
     from reached
 
 )

@@ -34,6 +34,8 @@ curves as (
         sum(sample_count) as sample_count,
         sum(cluster_count) as cluster_count,
         sum(cluster_size_sum) as cluster_size_sum,
+        min(eval_budget) as eval_budget,
+        sum(eval_budget_stop_count) as eval_budget_stop_count,
         min(score_min) as score_min,
         max(score_max) as score_max,
         min(log) as log
@@ -148,6 +150,8 @@ measured as (
         curves.sample_count,
         curves.cluster_count,
         curves.cluster_size_sum,
+        curves.eval_budget,
+        curves.eval_budget_stop_count,
         curves.log,
         coalesce(error_counts.error_count, 0) as error_count,
         curves.score_min >= 0 and curves.score_max <= 1 as is_unit_interval,
@@ -226,7 +230,11 @@ final as (
         -- how the standard error and band were made (docs/statistics.md)
         '{{ se_method() }}' as se_method,
         ci_method,
-        cast(cluster_count as bigint) as cluster_count
+        cast(cluster_count as bigint) as cluster_count,
+        -- the eval's own budget: beyond it the curve is censored, not measured
+        cast(eval_budget as {{ type_double() }}) as eval_budget,
+        coalesce(limit_value > eval_budget, false) as is_beyond_eval_budget,
+        cast(eval_budget_stop_count as bigint) as eval_budget_stop_count
     from banded
 
 )

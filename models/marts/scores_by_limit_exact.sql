@@ -21,6 +21,8 @@ curves as (
         sum(sample_count) as sample_count,
         sum(cluster_count) as cluster_count,
         sum(cluster_size_sum) as cluster_size_sum,
+        min(eval_budget) as eval_budget,
+        sum(eval_budget_stop_count) as eval_budget_stop_count,
         min(score_min) >= 0 and max(score_max) <= 1 as is_unit_interval
     from breakpoints
     group by limit_name, facet_name, facet_value, model
@@ -65,6 +67,8 @@ measured as (
         curves.sample_count,
         curves.cluster_count,
         curves.cluster_size_sum,
+        curves.eval_budget,
+        curves.eval_budget_stop_count,
         curves.is_unit_interval,
         running.score_sum_through / curves.sample_count as success_rate,
         {{ curve_standard_error_sql('curves', 'running') }} as standard_error,
@@ -111,7 +115,11 @@ final as (
         cast(step_sample_count as bigint) as step_sample_count,
         cast(cluster_count as bigint) as cluster_count,
         '{{ se_method() }}' as se_method,
-        ci_method
+        ci_method,
+        -- the eval's own budget: beyond it the curve is censored, not measured
+        cast(eval_budget as {{ type_double() }}) as eval_budget,
+        coalesce(limit_value > eval_budget, false) as is_beyond_eval_budget,
+        cast(eval_budget_stop_count as bigint) as eval_budget_stop_count
     from banded
 
 )

@@ -42,6 +42,14 @@ renamed as (
         case when message_count >= 0 then message_count end as message_count,
         limit_value as sample_limit_value,
 
+        ---------- the eval's own per-sample limits (eval.config; null where none was set)
+        eval_token_limit,
+        eval_token_limit_type,
+        eval_message_limit,
+        eval_time_limit,
+        eval_working_limit,
+        eval_cost_limit,
+
         ---------- booleans
         error is not null as is_errored,
 

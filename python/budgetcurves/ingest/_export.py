@@ -124,6 +124,13 @@ def read_samples_export(path: str, local_path: str | None = None) -> ParsedFile:
             "limit_value": "cast(null as double)",
             "model_usage": usage_json,
             "metadata": "null",
+            # the eval's limits, where the export has EvalConfiguration columns
+            "eval_token_limit": col("token_limit", "bigint"),
+            "eval_token_limit_type": col("token_limit_type", "varchar"),
+            "eval_message_limit": col("message_limit", "bigint"),
+            "eval_time_limit": col("time_limit", "double"),
+            "eval_working_limit": col("working_limit", "double"),
+            "eval_cost_limit": col("cost_limit", "double"),
         }
         for column, key in _USAGE.items():
             select[column] = usage(key, "bigint")

@@ -72,6 +72,13 @@ SAMPLES_SCHEMA = pa.schema(
         ("limit_value", pa.float64()),
         ("model_usage", pa.string()),
         ("metadata", pa.string()),
+        # the eval's own per-sample limits (header eval.config), null where none was set
+        ("eval_token_limit", pa.int64()),
+        ("eval_token_limit_type", pa.string()),
+        ("eval_message_limit", pa.int64()),
+        ("eval_time_limit", pa.float64()),
+        ("eval_working_limit", pa.float64()),
+        ("eval_cost_limit", pa.float64()),
     ]
 )
 
@@ -336,6 +343,7 @@ def _sample_row(sample: dict[str, Any], log: dict[str, Any]) -> dict[str, Any]:
         "limit_value": _float_or_none(limit.get("limit")),
         "model_usage": orjson.dumps(usage_all).decode() if usage_all else None,
         "metadata": orjson.dumps(sample.get("metadata") or {}, default=str).decode(),
+        **log.get("budgets", {}),
     }
     for column, key in _USAGE_FIELDS.items():
         row[column] = _int_or_none(usage.get(key)) if usage else None
@@ -362,6 +370,20 @@ def _log_info(path: str, header: dict[str, Any], status: str | None) -> dict[str
         "created": spec.get("created"),
         "spec": spec,
         "version": _int_or_none(header.get("version")),
+        "budgets": eval_budgets(spec.get("config")),
+    }
+
+
+def eval_budgets(config: Any) -> dict[str, Any]:
+    """The eval's per-sample limits from its config (``eval.config``), as landing columns."""
+    config = config if isinstance(config, dict) else {}
+    return {
+        "eval_token_limit": _int_or_none(config.get("token_limit")),
+        "eval_token_limit_type": config.get("token_limit_type"),
+        "eval_message_limit": _int_or_none(config.get("message_limit")),
+        "eval_time_limit": _float_or_none(config.get("time_limit")),
+        "eval_working_limit": _float_or_none(config.get("working_limit")),
+        "eval_cost_limit": _float_or_none(config.get("cost_limit")),
     }
 
 

@@ -48,6 +48,12 @@ def ensure_landing(con: duckdb.DuckDBPyConnection) -> None:
     """Create the landing schema and tables when they are missing."""
     con.execute(f"create schema if not exists {SCHEMA}")
     con.execute(_ddl("samples", SAMPLES_SCHEMA, ",\n  loaded_at timestamp"))
+    # landing tables made before a column existed get it (null for the rows already loaded)
+    for field in SAMPLES_SCHEMA:
+        con.execute(
+            f"alter table {SCHEMA}.samples add column if not exists {field.name} "
+            f"{_sql_type(field.type)}"
+        )
     con.execute(_ddl("sample_scores", SCORES_SCHEMA))
     columns = ",\n  ".join(f"{k} {v}" for k, v in LOG_FILES_COLUMNS.items())
     con.execute(f"create table if not exists {SCHEMA}.log_files (\n  {columns}\n)")
