@@ -27,7 +27,11 @@ def _dbt(db: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "BUDGETCURVES_DB": str(db)}
     return subprocess.run(
         [str(BIN / "dbt"), "build", "--quiet", *args],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600,
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -35,8 +39,9 @@ def test_run_writes_a_png_of_the_golden_size(tmp_path, capsys):
     from PIL import Image
 
     out = tmp_path / "curves.png"
-    code = main(["run", str(EXAMPLE_LOGS), "--db", str(tmp_path / "r.duckdb"), "--out", str(out),
-                 "--quiet"])
+    code = main(
+        ["run", str(EXAMPLE_LOGS), "--db", str(tmp_path / "r.duckdb"), "--out", str(out), "--quiet"]
+    )
     assert code == 0
     with Image.open(out) as image:
         # 700 / 1.618 = 432.6 px; matplotlib renders whole pixels
@@ -49,8 +54,23 @@ def test_build_options_equal_dbt_vars(tmp_path, example_db):
     cli_db, dbt_db = tmp_path / "cli.duckdb", tmp_path / "dbt.duckdb"
     for db in (cli_db, dbt_db):
         assert main(["ingest", str(EXAMPLE_LOGS), "--db", str(db), "--quiet"]) == 0
-    assert main(["build", "--db", str(cli_db), "--steps", "30", "--scale", "linear",
-                 "--ci", "0.9", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "build",
+                "--db",
+                str(cli_db),
+                "--steps",
+                "30",
+                "--scale",
+                "linear",
+                "--ci",
+                "0.9",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     done = _dbt(dbt_db, "--vars", "{steps: 30, scale: linear, ci_level: 0.9}")
     assert done.returncode == 0, done.stdout + done.stderr
     ours = _sorted(read_mart(cli_db))
@@ -67,7 +87,8 @@ def test_dbt_native_path_reads_the_example_logs(tmp_path, example_mart):
     done = _dbt(db)
     assert done.returncode == 0, done.stdout + done.stderr
     pd.testing.assert_frame_equal(
-        _sorted(read_mart(db)).drop(columns="log"), _sorted(example_mart).drop(columns="log"))
+        _sorted(read_mart(db)).drop(columns="log"), _sorted(example_mart).drop(columns="log")
+    )
 
 
 def test_dbt_build_after_ingest_keeps_what_was_ingested(tmp_path):
