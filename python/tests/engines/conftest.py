@@ -21,6 +21,15 @@ from ..macros.test_score_to_float import VALUES
 TOLERANCE = 1e-9
 KEY = ["model", "limit_name", "facet_name", "facet_value", "step_index"]
 
+#: Options whose SQL the default build leaves out: facets by a column and by a
+#: metadata field (JSON, per engine), clustered standard errors, Wilson bands.
+ENGINE_VARS = {
+    "facet": ["task_name", "metadata.operands"],
+    "se_method": "clustered",
+    "ci_method": "wilson",
+    "ci_level": 0.9,
+}
+
 
 def sample_values(duckdb_path) -> dict[str, np.ndarray]:
     """Each limit's sample values, from the DuckDB build."""

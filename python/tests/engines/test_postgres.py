@@ -17,7 +17,7 @@ from budgetcurves._project import run_dbt
 from budgetcurves.ingest import PostgresWarehouse, ingest
 
 from ..conftest import EXAMPLE_LOGS, build_mart
-from .conftest import SCORE_SQL, assert_marts_equal, sample_values, score_cases
+from .conftest import ENGINE_VARS, SCORE_SQL, assert_marts_equal, sample_values, score_cases
 
 if os.environ.get("BUDGETCURVES_TEST_POSTGRES") != "1":
     pytest.skip(
@@ -99,12 +99,13 @@ def test_loader_command(postgres_mart):
 
 
 def test_vars_change_the_mart_as_on_duckdb(postgres_mart, tmp_path):
-    variables = {"steps": 17, "scale": "linear", "ci_level": 0.9}
+    variables = dict(ENGINE_VARS, steps=17, scale="linear")
     duck_db = tmp_path / "vars.duckdb"
     duck = build_mart(duck_db, [EXAMPLE_LOGS], variables)
     run_dbt(["build", "--select", "+scores_by_limit"], target="postgres", variables=variables)
     ours = _mart()
-    assert ours.groupby(["model", "limit_name"]).size().eq(17).all()
+    assert ours.groupby(["model", "limit_name", "facet_name", "facet_value"]).size().eq(17).all()
+    assert {"all", "task_name", "metadata.operands"} <= set(ours.facet_name)
     assert_marts_equal(ours, duck, sample_values(duck_db))
 
 

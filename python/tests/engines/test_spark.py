@@ -19,8 +19,8 @@ import pytest
 from budgetcurves._project import PROJECT_DIR, run_dbt
 from budgetcurves.ingest import SparkWarehouse, ingest, spark_session
 
-from ..conftest import EXAMPLE_LOGS
-from .conftest import SCORE_SQL, assert_marts_equal, sample_values, score_cases
+from ..conftest import EXAMPLE_LOGS, build_mart
+from .conftest import ENGINE_VARS, SCORE_SQL, assert_marts_equal, sample_values, score_cases
 
 if os.environ.get("BUDGETCURVES_TEST_SPARK") != "1":
     pytest.skip("starts a local Spark: `make test-spark` runs it", allow_module_level=True)
@@ -50,6 +50,8 @@ def test_loader_and_dbt_commands_share_the_metastore(tmp_path):
         "spark",
         "--select",
         "stg_inspect__samples",
+        "--indirect-selection",
+        "cautious",
         "--project-dir",
         str(PROJECT_DIR),
         "--profiles-dir",
@@ -121,6 +123,15 @@ def test_reingest_rewrites_only_what_changed(spark, spark_mart):
     assert refreshed.files_replaced == refreshed.files_seen
     assert refreshed.samples_removed == refreshed.samples_added
     assert [_count(spark, t) for t in ("samples", "sample_scores", "log_files")] == before
+
+
+def test_vars_change_the_mart_as_on_duckdb(spark, spark_mart, tmp_path):
+    duck_db = tmp_path / "vars.duckdb"
+    duck = build_mart(duck_db, [EXAMPLE_LOGS], ENGINE_VARS)
+    run_dbt(["build", "--select", "+scores_by_limit"], target="spark", variables=ENGINE_VARS)
+    ours = spark.table(f"{SCHEMA}.scores_by_limit").toPandas()
+    assert {"all", "task_name", "metadata.operands"} <= set(ours.facet_name)
+    assert_marts_equal(ours, duck, sample_values(duck_db))
 
 
 def test_score_to_float_matches_inspect(spark, loaded):
