@@ -49,12 +49,14 @@ if [ "$(id -u)" -eq 0 ]; then
     fi
     as_owner() { runuser -u postgres -- "$@"; }
     owner=postgres
+    base=/tmp  # not $TMPDIR: root's may be closed to the postgres user
 else
     as_owner() { "$@"; }
     owner=$(id -un)
+    base=${TMPDIR:-/tmp}
 fi
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/budgetcurves-pg.XXXXXX")
+dir=$(mktemp -d "$base/budgetcurves-pg.XXXXXX")
 chown "$owner" "$dir"
 chmod 700 "$dir"
 data="$dir/data"
