@@ -57,5 +57,11 @@ BENCH_REPEAT ?= 3
 bench: setup
 	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) --repeat $(BENCH_REPEAT)
 
+# How often each band covers a known true curve: simulated evals, one build with the
+# replicates as a facet (about a minute); the table and figure of docs/statistics.md
+.PHONY: coverage
+coverage: setup
+	$(BIN)/python scripts/coverage.py --figure docs/img/coverage.png
+
 clean:
 	rm -rf target logs $(OUT) $(DB) .pytest_cache
