@@ -249,3 +249,15 @@ def test_budget_to_reach_is_where_the_exact_curve_first_gets_there(stats_db, sam
             assert row.limit_value_low <= row.limit_value
         if row.is_reached and not np.isnan(row.limit_value_high):
             assert row.limit_value_high >= row.limit_value
+
+
+def test_every_analysis_compiles_and_runs(stats_db):
+    result = run_dbt(["compile", "--select", "path:analysis"], db=stats_db, variables=VARS)
+    compiled = {r.node.name: r.node.compiled_code for r in result.result.results}
+    assert len(compiled) >= 7
+    with duckdb.connect(str(stats_db), read_only=True) as con:
+        answers = {name: con.execute(sql).df() for name, sql in compiled.items()}
+    best = answers["which_model_is_best_at_a_token_budget"]
+    assert list(best.model_rank) == sorted(best.model_rank) and len(best) == 3
+    # the stats build has the task_name facet: per-task answers
+    assert set(answers["which_tasks_need_the_most_budget"].facet_value) >= {"arithmetic"}
