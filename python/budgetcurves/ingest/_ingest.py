@@ -25,6 +25,7 @@ import duckdb
 from ._export import read_samples_export
 from ._files import Found, display, local_copy, open_binary, read_bytes, stamp, under
 from ._files import discover as _discover
+from ._parallel import read_in_order
 from ._read import (
     EXPORT_SUFFIXES,
     LogReadError,
@@ -33,7 +34,8 @@ from ._read import (
     read_eval_zip,
     read_json_log,
 )
-from ._warehouse import Warehouse, as_warehouse
+from ._warehouse import DuckDBWarehouse, Warehouse, as_warehouse
+from ._write import write_export, write_new_files
 
 #: Called after each file with (files done, files found, the summary so far).
 Progress = Callable[[int, int, "IngestSummary"], None]
@@ -137,13 +139,18 @@ def ingest(
     prune: bool = False,
     on_note: Callable[[str], None] | None = None,
     on_progress: Progress | None = None,
+    workers: int | None = None,
 ) -> IngestSummary:
     """Load logs into the landing tables of ``con``; unchanged files are not read again.
 
+    Files are read by ``workers`` processes (default: one per core) when there are
+    many; they are written one at a time, in order.
+
     ``con`` is a DuckDB connection or a :class:`Warehouse` (PostgreSQL, Spark).
 
-    Each file is written in its own transaction, so an interrupted run (even
-    ``kill -9``) leaves every file either loaded whole or as it was before.
+    Each file is written in one transaction (consecutive new files on DuckDB share
+    one), so an interrupted run (even ``kill -9``) leaves every file either loaded
+    whole or as it was before.
     """
     started = time.perf_counter()
     summary = IngestSummary()
@@ -185,40 +192,143 @@ def ingest(
         )
     if on_progress is not None:
         on_progress(0, len(found), summary)
+    # DuckDB loads an export itself; the rest is read in worker processes, in order
+    direct = isinstance(warehouse, DuckDBWarehouse)
+    todo = {
+        item.path
+        for item in found
+        if full_refresh or item.path in reread or known.get(item.path) != item.stamp
+    }
+    to_read = [
+        item.path for item in found if item.path in todo and not (direct and _is_export(item.path))
+    ]
+    results = read_in_order(to_read, _read_one, workers)
+    batch = _NewFiles(warehouse, known, summary, note, lambda done: None)
+    if on_progress is not None:
+        batch.progress = lambda done: on_progress(done, len(found), summary)
     for done, item in enumerate(found, start=1):
-        _ingest_one(warehouse, item, known, full_refresh or item.path in reread, summary, note)
-        if on_progress is not None:
-            on_progress(done, len(found), summary)
+        if item.path not in todo:
+            summary.files_unchanged += 1
+        elif direct and _is_export(item.path):
+            batch.flush()
+            _load_export(warehouse, item, known, summary, note)
+        else:
+            parsed = next(results)
+            if not batch.add(item, parsed):
+                batch.flush()
+                _write_one(warehouse, item, parsed, known, summary, note)
+                batch.held(parsed)
+        batch.done(done)
+    batch.flush()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _ingest_one(
+class _NewFiles:
+    """Consecutive files new to a DuckDB warehouse, written in one transaction.
+
+    A file is new when the ledger has neither its path nor any of its evals: then no
+    loaded row can be its own or its evals' (every row comes with its ledger entry),
+    so nothing is deleted and the warehouse is not scanned, however large. A commit
+    per file costs more than reading a small log; a batch keeps each file whole or
+    absent, as one transaction per file does. Progress is reported once written.
+    """
+
+    MAX_FILES = 16
+    MAX_SAMPLES = 200_000
+
+    def __init__(self, warehouse, known, summary, note, progress) -> None:
+        self.con = warehouse.con if isinstance(warehouse, DuckDBWarehouse) else None
+        self.warehouse, self.known, self.summary, self.note = warehouse, known, summary, note
+        self.progress = progress
+        self.loaded_ids: set[str] = set()
+        if self.con is not None:
+            for ids in warehouse.loaded_eval_ids().values():
+                self.loaded_ids |= ids
+        self.files: list[tuple[Found, ParsedFile]] = []
+        self.ids: set[str] = set()
+        self.samples = 0
+        self.waiting: list[int] = []
+
+    def add(self, item: Found, parsed: ParsedFile | LogReadError) -> bool:
+        """Take ``parsed`` into the batch if it is new; False: write it on its own."""
+        if self.con is None or isinstance(parsed, LogReadError) or item.path in self.known:
+            return False
+        ids = set(parsed.eval_ids)
+        if ids & self.loaded_ids or ids & self.ids:
+            return False
+        self.files.append((item, parsed))
+        self.ids |= ids
+        self.samples += parsed.samples.num_rows
+        return True
+
+    def held(self, parsed: ParsedFile | LogReadError) -> None:
+        if not isinstance(parsed, LogReadError):
+            self.loaded_ids |= set(parsed.eval_ids)
+
+    def done(self, done: int) -> None:
+        """File number ``done`` is dealt with: reported now, or once its batch is written."""
+        self.waiting.append(done)
+        if not self.files or len(self.files) >= self.MAX_FILES or self.samples >= self.MAX_SAMPLES:
+            self.flush()
+
+    def flush(self) -> None:
+        files, self.files = self.files, []
+        self.loaded_ids |= self.ids
+        self.ids, self.samples = set(), 0
+        if files:
+            try:
+                write_new_files(self.con, [(parsed, item.stamp) for item, parsed in files])
+            except (duckdb.IOException, duckdb.FatalException, duckdb.InterruptException):
+                raise
+            except duckdb.Error:  # one of them cannot be written: find which, one by one
+                for item, parsed in files:
+                    _write_one(self.warehouse, item, parsed, self.known, self.summary, self.note)
+            else:
+                for item, parsed in files:
+                    n = parsed.samples.num_rows
+                    _loaded(item, self.known, n, 0, parsed.notes, [], self.summary, self.note)
+        for done in self.waiting:
+            self.progress(done)
+        self.waiting.clear()
+
+
+def _is_export(path: str) -> bool:
+    return Path(path).suffix.lower() in EXPORT_SUFFIXES
+
+
+def _read_one(path: str) -> ParsedFile | LogReadError:
+    """Read one file (in a worker process when there are many): the parsed file with
+    its quality notes, or the error naming what is wrong with it."""
+    try:
+        parsed = read_any(path)
+    except LogReadError as exc:
+        return exc
+    except Exception as exc:  # a reader's bug must not stop a scheduled run
+        return LogReadError(path, f"unexpected error while reading: {type(exc).__name__}: {exc}")
+    parsed.notes.extend(quality_notes(parsed))
+    return parsed
+
+
+def _unreadable(item: Found, exc: LogReadError, summary: IngestSummary, note) -> None:
+    if _changed(item):  # being written (a running eval): the next run reads it
+        note(f"{item.path}: changed while being read ({exc.reason}); it is read again next run")
+    else:
+        summary.errors.append(exc)
+
+
+def _write_one(
     warehouse: Warehouse,
     item: Found,
+    parsed: ParsedFile | LogReadError,
     known: dict,
-    force: bool,
     summary: IngestSummary,
     note: Callable[[str], None],
 ) -> None:
     path = item.path
-    if not force and known.get(path) == item.stamp:
-        summary.files_unchanged += 1
+    if isinstance(parsed, LogReadError):
+        _unreadable(item, parsed, summary, note)
         return
-    try:
-        parsed = read_any(path)
-    except LogReadError as exc:
-        if _changed(item):  # being written (a running eval): the next run reads it
-            note(f"{path}: changed while being read ({exc.reason}); it is read again next run")
-        else:
-            summary.errors.append(exc)
-        return
-    except Exception as exc:  # a reader's bug must not stop a scheduled run
-        summary.errors.append(
-            LogReadError(path, f"unexpected error while reading: {type(exc).__name__}: {exc}")
-        )
-        return
-    parsed.notes.extend(quality_notes(parsed))
     try:
         # stamped as it was before reading: if it changed meanwhile, the next run reads it
         taken, removed = warehouse.write_file(parsed, item.stamp)
@@ -227,11 +337,47 @@ def _ingest_one(
     except duckdb.Error as exc:
         summary.errors.append(LogReadError(path, f"could not be written: {exc}"))
         return
+    _loaded(item, known, parsed.samples.num_rows, removed, parsed.notes, taken, summary, note)
+
+
+def _load_export(
+    warehouse: DuckDBWarehouse,
+    item: Found,
+    known: dict,
+    summary: IngestSummary,
+    note: Callable[[str], None],
+) -> None:
+    """A samples_df export into DuckDB: read by DuckDB straight into the landing tables."""
+    try:
+        with local_copy(item.path) as local:
+            taken, removed, added, notes = write_export(warehouse.con, item.path, item.stamp, local)
+    except OSError as exc:
+        _unreadable(
+            item, LogReadError(item.path, f"cannot read: {exc.strerror or exc}"), summary, note
+        )
+        return
+    except LogReadError as exc:
+        _unreadable(item, exc, summary, note)
+        return
+    _loaded(item, known, added, removed, notes, taken, summary, note)
+
+
+def _loaded(
+    item: Found,
+    known: dict,
+    added: int,
+    removed: int,
+    notes: list[str],
+    taken: list[str],
+    summary: IngestSummary,
+    note: Callable[[str], None],
+) -> None:
+    path = item.path
     summary.files_read += 1
     summary.files_replaced += path in known
-    summary.samples_added += parsed.samples.num_rows
+    summary.samples_added += added
     summary.samples_removed += removed
-    for text in parsed.notes:
+    for text in notes:
         note(f"{path}: {text}")
     for other in taken:
         note(f"{path}: holds evals already loaded from {other}; its samples replace them")

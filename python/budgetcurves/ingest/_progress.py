@@ -33,6 +33,8 @@ class ProgressBar:
                 leave=False,
                 dynamic_ncols=True,
                 mininterval=self.mininterval,
+                # drawn from the first frame: a fast ingest may never redraw
+                postfix={"samples": summary.samples_added, "bad": summary.files_bad},
             )
         self._bar.set_postfix(samples=summary.samples_added, bad=summary.files_bad, refresh=False)
         self._bar.update(done - self._bar.n)

@@ -121,6 +121,9 @@ class LogReadError(Exception):
         self.path = path
         self.reason = reason
 
+    def __reduce__(self):  # picklable, so a worker process can hand one back
+        return (type(self), (self.path, self.reason))
+
 
 @dataclass
 class ParsedFile:
@@ -609,30 +612,49 @@ def _examples(samples: pa.Table, mask: pa.Array, limit: int = 3) -> str:
     return ", ".join(ids)
 
 
-def quality_notes(parsed: ParsedFile) -> list[str]:
-    """Notes on values that are loaded but will not enter (all) curves, naming samples
-    as ``sample_id/epoch``: negative or missing usage and times, dict or list scores."""
-    notes: list[str] = []
-    samples = parsed.samples
-    total = samples.num_rows
-    if total == 0:
-        return notes
-    for column in ("total_tokens", "input_tokens", "output_tokens", "total_time", "working_time"):
-        negative = pc.fill_null(pc.less(samples[column], 0), False)
-        count = pc.sum(negative).as_py() or 0
+#: Usage and time columns whose negative values are noted (staging reads them as missing).
+CHECKED_COLUMNS = ("total_tokens", "input_tokens", "output_tokens", "total_time", "working_time")
+
+
+def usage_notes(
+    total: int, negative: dict[str, tuple[int, str]], no_tokens: tuple[int, str]
+) -> list[str]:
+    """The notes on ``total`` samples given, per column, the count of negative values and
+    examples (``sample_id/epoch, ...``), and the same for samples without total_tokens."""
+    notes = []
+    for column, (count, examples) in negative.items():
         if count:
             notes.append(
-                f"{count} sample(s) with a negative {column} (e.g. {_examples(samples, negative)}):"
+                f"{count} sample(s) with a negative {column} (e.g. {examples}):"
                 " loaded as they are; staging reads them as missing, so they are left out of"
                 " that limit's curve"
             )
-    missing = pc.is_null(samples["total_tokens"])
-    count = pc.sum(missing).as_py() or 0
+    count, examples = no_tokens
     if count:
         notes.append(
             f"{count} of {total} samples have no token usage for the evaluated model "
-            f"(e.g. {_examples(samples, missing)}): left out of the total_tokens curve"
+            f"(e.g. {examples}): left out of the total_tokens curve"
         )
+    return notes
+
+
+def quality_notes(parsed: ParsedFile) -> list[str]:
+    """Notes on values that are loaded but will not enter (all) curves, naming samples
+    as ``sample_id/epoch``: negative or missing usage and times, dict or list scores."""
+    samples = parsed.samples
+    total = samples.num_rows
+    if total == 0:
+        return []
+
+    def counted(mask: pa.Array) -> tuple[int, str]:
+        count = pc.sum(mask).as_py() or 0
+        return count, _examples(samples, mask) if count else ""
+
+    negative = {
+        column: counted(pc.fill_null(pc.less(samples[column], 0), False))
+        for column in CHECKED_COLUMNS
+    }
+    notes = usage_notes(total, negative, counted(pc.is_null(samples["total_tokens"])))
     scores = parsed.scores
     if scores.num_rows:
         keyed: dict[str, tuple[set[str], set[tuple]]] = {}

@@ -7,11 +7,22 @@ evals loaded from another file) are replaced by its new rows, and the ledger
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import duckdb
 import pyarrow as pa
 
+from ._export import export_queries
 from ._files import FileStamp
-from ._read import SAMPLES_SCHEMA, SCORES_SCHEMA, ParsedFile
+from ._read import (
+    CHECKED_COLUMNS,
+    SAMPLES_SCHEMA,
+    SCORES_SCHEMA,
+    LogReadError,
+    ParsedFile,
+    usage_notes,
+)
 
 SCHEMA = "inspect"
 
@@ -92,9 +103,130 @@ def write_file(
     Returns the other files whose evals it took over and how many samples it
     replaced (its own earlier rows and those of the same evals from elsewhere).
     """
+    taken, removed, _ = _replace_file(con, parsed, stamp)
+    return taken, removed
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection, views: dict[str, object]) -> Iterator[None]:
+    """One transaction with ``views`` (Arrow tables or relations of ``con``) registered
+    by name; rolled back on any error, even an interrupt."""
     con.execute("begin transaction")
     try:
-        con.register("bc_eval_ids", pa.table({"eval_id": pa.array(parsed.eval_ids, pa.string())}))
+        for name, rows in views.items():
+            con.register(name, rows)
+        yield
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        for name in views:
+            con.unregister(name)
+
+
+def write_new_files(
+    con: duckdb.DuckDBPyConnection, files: list[tuple[ParsedFile, FileStamp]]
+) -> None:
+    """Load files new to the ledger (neither their paths nor their evals are in it) in
+    one transaction. No loaded row can be theirs, so nothing is deleted and the loaded
+    rows are not scanned: a refresh costs the new files, not the warehouse."""
+    samples = pa.concat_tables([parsed.samples for parsed, _ in files])
+    scores = pa.concat_tables([parsed.scores for parsed, _ in files])
+    ledger = pa.table(
+        {
+            "log_file": [parsed.path for parsed, _ in files],
+            "file_kind": [parsed.kind for parsed, _ in files],
+            "log_status": [parsed.status for parsed, _ in files],
+            "format_version": pa.array([p.format_version for p, _ in files], pa.int32()),
+            "eval_ids": [",".join(parsed.eval_ids) for parsed, _ in files],
+            "sample_count": [parsed.samples.num_rows for parsed, _ in files],
+            "file_size": [stamp.size for _, stamp in files],
+            "file_mtime_ns": [stamp.mtime_ns for _, stamp in files],
+            "file_etag": pa.array([stamp.etag for _, stamp in files], pa.string()),
+        }
+    )
+    with _transaction(con, {"bc_samples": samples, "bc_scores": scores, "bc_ledger": ledger}):
+        con.execute(
+            f"insert into {SCHEMA}.samples by name "
+            f"select *, {_NOW_UTC} as loaded_at from bc_samples"
+        )
+        con.execute(f"insert into {SCHEMA}.sample_scores by name select * from bc_scores")
+        con.execute(
+            f"insert into {SCHEMA}.log_files by name "
+            f"select *, {_NOW_UTC} as loaded_at from bc_ledger"
+        )
+
+
+def write_export(
+    con: duckdb.DuckDBPyConnection, path: str, stamp: FileStamp, local_path: str | None = None
+) -> tuple[list[str], int, int, list[str]]:
+    """Load a samples_df export as :func:`write_file` loads a parsed file, but with
+    DuckDB reading the file straight into the landing tables: the rows never pass
+    through Python, so memory stays bounded however large the export.
+
+    Returns the files whose evals it took over, the samples it replaced, the samples
+    it added and the notes on the file; raises :class:`LogReadError` for a bad export.
+    """
+    queries = export_queries(con, path, local_path)
+    order = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
+    # the landing tables have no order: letting DuckDB write in any order streams
+    con.execute("set preserve_insertion_order = false")
+    try:
+        eval_ids = [row[0] for row in con.execute(queries.eval_ids).fetchall()]
+        parsed = ParsedFile(
+            path,
+            "samples_df",
+            None,
+            eval_ids,
+            None,
+            con.sql(queries.samples),
+            con.sql(queries.scores),
+            list(queries.notes),
+        )
+        taken, removed, added = _replace_file(con, parsed, stamp, _loaded_usage_notes)
+    except (duckdb.IOException, duckdb.FatalException, duckdb.InterruptException):
+        raise
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise LogReadError(path, f"could not read the export: {first}") from None
+    finally:
+        con.execute(f"set preserve_insertion_order = {str(order).lower()}")
+    return taken, removed, added, parsed.notes
+
+
+def _loaded_usage_notes(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> None:
+    """:func:`usage_notes` on the rows just loaded from ``parsed.path``, counted in SQL."""
+    checks = [f"{column} < 0" for column in CHECKED_COLUMNS] + ["total_tokens is null"]
+    example = "cast(sample_id as varchar) || '/' || cast(epoch as varchar)"
+    columns = ", ".join(
+        f"count(*) filter (where {check}), min({example}, 3) filter (where {check})"
+        for check in checks
+    )
+    row = con.execute(
+        f"select count(*), {columns} from {SCHEMA}.samples where log_file = ?", [parsed.path]
+    ).fetchone()
+    counted = [(row[i] or 0, ", ".join(row[i + 1] or [])) for i in range(1, len(row), 2)]
+    parsed.notes.extend(
+        usage_notes(row[0], dict(zip(CHECKED_COLUMNS, counted[:-1], strict=True)), counted[-1])
+    )
+
+
+def _replace_file(
+    con: duckdb.DuckDBPyConnection,
+    parsed: ParsedFile,
+    stamp: FileStamp,
+    check: Callable[[duckdb.DuckDBPyConnection, ParsedFile], None] | None = None,
+) -> tuple[list[str], int, int]:
+    """The one transaction of :func:`write_file`; ``parsed.samples`` and ``.scores`` are
+    Arrow tables or DuckDB relations of ``con``. ``check`` runs on the loaded rows
+    before the commit. Returns (files taken over, samples replaced, samples added)."""
+    views = {
+        "bc_eval_ids": pa.table({"eval_id": pa.array(parsed.eval_ids, pa.string())}),
+        "bc_samples": parsed.samples,
+        "bc_scores": parsed.scores,
+    }
+    with _transaction(con, views):
         taken = [
             row[0]
             for row in con.execute(
@@ -116,13 +248,15 @@ def write_file(
                 [parsed.path],
             )
         )
-        con.register("bc_samples", parsed.samples)
-        con.register("bc_scores", parsed.scores)
-        con.execute(
-            f"insert into {SCHEMA}.samples by name "
-            f"select *, {_NOW_UTC} as loaded_at from bc_samples"
+        added = _count(
+            con.execute(
+                f"insert into {SCHEMA}.samples by name "
+                f"select *, {_NOW_UTC} as loaded_at from bc_samples"
+            )
         )
         con.execute(f"insert into {SCHEMA}.sample_scores by name select * from bc_scores")
+        if check is not None:
+            check(con, parsed)
         con.execute(
             f"""insert or replace into {SCHEMA}.log_files
                 (log_file, file_kind, log_status, format_version, eval_ids, sample_count,
@@ -134,20 +268,13 @@ def write_file(
                 parsed.status,
                 parsed.format_version,
                 ",".join(parsed.eval_ids),
-                parsed.samples.num_rows,
+                added,
                 stamp.size,
                 stamp.mtime_ns,
                 stamp.etag,
             ],
         )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    finally:
-        for name in ("bc_eval_ids", "bc_samples", "bc_scores"):
-            con.unregister(name)
-    return taken, removed
+    return taken, removed, added
 
 
 def forget_file(con: duckdb.DuckDBPyConnection, path: str) -> int:

@@ -1,0 +1,68 @@
+"""Reading files in worker processes, handing the results back in order.
+
+Parsing a log is pure Python (zip members, JSON, Arrow), so threads would share one
+interpreter lock: processes read several files at once. The results come back in
+the order of the paths, and only a few files ahead of the writer are held at once,
+so memory stays bounded however many files there are.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+
+#: Below this many files, starting worker processes costs more than it saves.
+MIN_FILES_FOR_WORKERS = 8
+
+
+def default_workers() -> int:
+    """One worker per core this process may use (the writer mostly waits on them)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _can_fork() -> bool:
+    # Linux only: macOS's system libraries are not safe to use in a forked child
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def read_in_order(
+    paths: Sequence[str], read: Callable[[str], T], workers: int | None = None
+) -> Iterator[T]:
+    """``read(path)`` for each path, in order; in worker processes when there are many.
+
+    ``read`` must be a module-level function that returns (not raises) its errors.
+    """
+    workers = default_workers() if workers is None else workers
+    if workers <= 1 or len(paths) < MIN_FILES_FOR_WORKERS or not _can_fork():
+        for path in paths:
+            yield read(path)
+        return
+    # fork, as spawn and forkserver run the caller's main module again in each worker
+    # (a script piped to python breaks; one without a main guard ingests recursively).
+    # A forked worker only parses files and leaves with os._exit: it never touches the
+    # parent's DuckDB connection or runs its finalizers.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[Future[T]] = deque()
+        ahead = 2 * workers
+        queued = iter(paths)
+        for path in queued:
+            pending.append(pool.submit(read, path))
+            if len(pending) >= ahead:
+                break
+        while pending:
+            result = pending.popleft().result()
+            for path in queued:
+                pending.append(pool.submit(read, path))
+                break
+            yield result
