@@ -202,6 +202,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20241101)
     parser.add_argument("--out", type=Path, default=Path("target/coverage"))
     parser.add_argument("--figure", type=Path, help="also draw coverage by threshold (PNG)")
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        default=[f"{se}/{ci}" for se, ci in METHODS],
+        help="se_method/ci_method pairs (default: all four)",
+    )
     args = parser.parse_args(argv)
 
     started = time.monotonic()
@@ -215,7 +221,11 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[dict] = []
     points = []
-    for index, (se_method, ci_method) in enumerate(METHODS):
+    methods = [tuple(m.split("/")) for m in args.methods]
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        parser.error(f"--methods: unknown pair(s) {unknown}; known: {METHODS}")
+    for index, (se_method, ci_method) in enumerate(methods):
         variables = {"facet": "task_name", "steps": args.steps, "se_method": se_method,
                      "ci_method": ci_method}  # fmt: skip
         if index == 0:  # one build of everything; then only the marts, with other methods

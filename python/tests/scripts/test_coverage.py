@@ -35,6 +35,7 @@ def test_true_curve_is_the_simulated_one(coverage):
 
 def test_runs_end_to_end(coverage, tmp_path, capsys):
     assert coverage.main(["--replicates", "3", "--questions", "20", "--steps", "5",
+                          "--methods", "sample/normal", "clustered/wilson",
                           "--out", str(tmp_path)]) == 0  # fmt: skip
     table = capsys.readouterr().out
     for method in ("| sample | normal |", "| clustered | wilson |", "| paired | normal |"):
