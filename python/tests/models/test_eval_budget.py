@@ -15,10 +15,11 @@ from ..conftest import EXAMPLE_EXPORT, EXAMPLE_LOGS
 
 LOG = "2025-01-01T00-00-00_arithmetic_model-c.json"
 BUDGET = 4000
+UNPRICED = "mockllm/unpriced"
 
 
 @pytest.fixture(scope="module")
-def budget_db(tmp_path_factory):
+def built(tmp_path_factory):
     """model-c's arithmetic log, rewritten as if run with token_limit=4000: samples
     above it stopped there (limit type token) and failed."""
     root = tmp_path_factory.mktemp("budget")
@@ -34,23 +35,34 @@ def budget_db(tmp_path_factory):
     logs = root / "logs"
     logs.mkdir()
     (logs / LOG).write_text(json.dumps(log))
+    # and the same eval again as a model with no row in seeds/model_prices.csv
+    text = json.dumps(log).replace("mockllm/model-c", UNPRICED)
+    unpriced = json.loads(text.replace(log["eval"]["eval_id"], "unpriced-eval"))
+    (logs / LOG.replace("model-c", "unpriced")).write_text(json.dumps(unpriced))
     db = root / "budget.duckdb"
     with duckdb.connect(str(db)) as con:
         assert not ingest([str(logs)], con).errors
-    run_dbt(
+    result = run_dbt(
         [
             "build",
             "--select",
             "+scores_by_limit",
             "+scores_by_limit_exact",
             "+budget_to_reach",
+            "assert_every_sample_has_a_cost",
             "--exclude",
             "test_type:unit",
         ],
         db=db,
         quiet=True,
     )
-    return db
+    statuses = {r.node.name: str(r.status) for r in result.result.results}
+    return db, statuses
+
+
+@pytest.fixture(scope="module")
+def budget_db(built):
+    return built[0]
 
 
 def query(db, sql: str) -> pd.DataFrame:
@@ -66,7 +78,7 @@ def test_the_loader_reads_the_eval_config_limits(budget_db):
         )
         names = [c[0] for c in staged.description]
         records = [dict(zip(names, row, strict=True)) for row in staged.fetchall()]
-    assert records == [
+    assert records[:1] == [
         {
             "eval_token_limit": BUDGET,
             "eval_token_limit_type": None,
@@ -81,11 +93,15 @@ def test_the_loader_reads_the_eval_config_limits(budget_db):
 def test_the_marts_carry_the_budget_and_mark_what_lies_beyond(budget_db):
     stopped = query(
         budget_db,
-        "select count(*) as n from main.stg_inspect__samples where sample_limit_type = 'token'",
+        "select count(*) as n from main.stg_inspect__samples where sample_limit_type = 'token' "
+        "and model = 'mockllm/model-c'",
     ).n[0]
     assert stopped > 0
     for mart in ("scores_by_limit", "scores_by_limit_exact"):
-        rows = query(budget_db, f"select * from main.{mart} where facet_name = 'all'")
+        rows = query(
+            budget_db,
+            f"select * from main.{mart} where facet_name = 'all' and model = 'mockllm/model-c'",
+        )
         tokens = rows[rows.limit_name == "total_tokens"]
         assert (tokens.eval_budget == BUDGET).all()
         assert (tokens.is_beyond_eval_budget == (tokens.limit_value > BUDGET)).all()
@@ -111,3 +127,15 @@ def test_an_export_with_eval_config_columns_carries_the_limits(tmp_path):
             "from inspect.samples"
         ).fetchall()
     assert got == [(5000, "output", None)]
+
+
+def test_a_model_without_a_price_gets_no_cost_curve_and_a_warning(built):
+    db, statuses = built
+    assert statuses["assert_every_sample_has_a_cost"] == "warn"
+    costs = query(db, "select model, cost, cost_source from main.int_samples__costed")
+    unpriced = costs[costs.model == UNPRICED]
+    assert unpriced.cost.isna().all() and unpriced.cost_source.isna().all()
+    assert (costs[costs.model != UNPRICED].cost_source == "priced").all()
+    mart = query(db, "select distinct model, limit_name from main.scores_by_limit")
+    assert (UNPRICED, "cost") not in set(zip(mart.model, mart.limit_name, strict=True))
+    assert (UNPRICED, "total_tokens") in set(zip(mart.model, mart.limit_name, strict=True))
