@@ -14,8 +14,11 @@ import numpy as np
 import pandas as pd
 from inspect_ai.scorer import value_to_float
 
+from budgetcurves._project import PROJECT_DIR, run_dbt
+from budgetcurves.ingest import ingest
 from budgetcurves.ingest._read import _scalar_text, _scalar_type
 
+from ..conftest import EXAMPLE_LOGS
 from ..macros.test_score_to_float import VALUES
 
 TOLERANCE = 1e-9
@@ -92,3 +95,44 @@ SCORE_SQL = (
     "select value_type, value_text, "
     "{{ score_to_float('value_type', 'value_text') }} as score from score_cases"
 )
+
+
+def mart_names() -> list[str]:
+    """The public marts: every model under models/marts."""
+    return sorted(p.stem for p in (PROJECT_DIR / "models" / "marts").glob("*.sql"))
+
+
+def duckdb_build(db) -> dict[str, pd.DataFrame]:
+    """Every mart of a full `dbt build` on DuckDB from the example logs."""
+    con = duckdb.connect(str(db))
+    try:
+        summary = ingest([str(EXAMPLE_LOGS)], con)
+    finally:
+        con.close()
+    assert not summary.errors, summary.errors
+    run_dbt(["build"], db=db, quiet=True)
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {name: con.execute(f"select * from main.{name}").df() for name in mart_names()}
+
+
+def assert_tables_equal(ours: pd.DataFrame, duck: pd.DataFrame, name: str) -> None:
+    """Same rows: matched by every column, text and integers exactly, floats to 1e-9."""
+    assert sorted(ours.columns) == sorted(duck.columns), name
+    assert len(ours) == len(duck), name
+    ours = ours[list(duck.columns)]
+    floats = [c for c in duck.columns if pd.api.types.is_float_dtype(duck[c])]
+    others = [c for c in duck.columns if c not in floats]
+    order = others + floats
+    a = ours.astype({c: float for c in floats}).sort_values(order).reset_index(drop=True)
+    b = duck.sort_values(order).reset_index(drop=True)
+    for column in others:
+        mismatched = [
+            (x, y) for x, y in zip(_texts(a[column]), _texts(b[column]), strict=True) if x != y
+        ]
+        assert not mismatched, (name, column, mismatched[:5])
+    for column in floats:
+        x, y = a[column].to_numpy(float), b[column].to_numpy(float)
+        assert np.array_equal(np.isnan(x), np.isnan(y)), (name, column)
+        np.testing.assert_allclose(
+            x[~np.isnan(x)], y[~np.isnan(y)], rtol=0, atol=TOLERANCE, err_msg=f"{name}.{column}"
+        )
