@@ -172,14 +172,14 @@ def test_sample_se_and_wilson_band_match_statsmodels(tmp_path):
         ({"ci_method": "agresti"}, "ci_method"),
         ({"facet": "difficulty"}, "facet"),
         ({"extra_limits": ["no such column"]}, "extra_limits"),
-        ({"extra_limits": ["total_tokens"]}, "extra_limits"),
         ({"where": "1 = 1; drop table x"}, "where"),
+        ({"reach_targets": {"relative": [1.5]}}, "reach_targets"),
     ],
 )
 def test_bad_vars_fail_naming_the_var(tmp_path, variables, message, capsys):
     with pytest.raises(DbtError):
         run_dbt(
-            ["compile", "--select", "scores_by_limit"],
+            ["compile", "--select", "scores_by_limit", "budget_to_reach"],
             db=tmp_path / "x.duckdb",
             variables=variables,
         )
