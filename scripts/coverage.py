@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--methods: unknown pair(s) {unknown}; known: {METHODS}")
     for index, (se_method, ci_method) in enumerate(methods):
         variables = {"facet": "task_name", "steps": args.steps, "se_method": se_method,
-                     "ci_method": ci_method}  # fmt: skip
+                     "ci_method": ci_method, "paired_differences": True}  # fmt: skip
         if index == 0:  # one build of everything; then only the marts, with other methods
             run_dbt(["build", "--exclude", "test_type:unit"], db=db, variables=variables,
                     quiet=True)  # fmt: skip

@@ -57,7 +57,12 @@ def main(argv: list[str] | None = None) -> int:
             assert not ingest([str(PROJECT_DIR / "examples" / "logs")], con).errors
         bands = []
         for index, (se_method, ci_method) in enumerate(METHODS):
-            variables = {"se_method": se_method, "ci_method": ci_method, "steps": 60}
+            variables = {
+                "se_method": se_method,
+                "ci_method": ci_method,
+                "steps": 60,
+                "paired_differences": True,
+            }
             # one build of everything; then only the mart, with the other methods
             command = ["build", "--exclude", "test_type:unit"] if index == 0 else ["run"]
             if index:

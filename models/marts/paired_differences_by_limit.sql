@@ -14,6 +14,10 @@ with
 limits_long as (
 
     select * from {{ ref('int_samples__limits_long') }}
+    {#- off by default (var paired_differences): the table is built empty -#}
+    {%- if not var('paired_differences') %}
+    where 1 = 0
+    {%- endif %}
 
 ),
 

@@ -29,6 +29,7 @@ VARS = {
     "facet": ["task_name", "metadata.operands"],
     "ci_level": LEVEL,
     "extra_limits": ["output_tokens"],
+    "paired_differences": True,
 }
 CURVE = ["model", "limit_name", "facet_name", "facet_value"]
 
