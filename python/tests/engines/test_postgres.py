@@ -3,7 +3,8 @@
 
 Runs where ``BUDGETCURVES_TEST_POSTGRES=1`` says a server is up and the libpq
 variables (PGHOST, PGPORT, ...) name it: ``make test-postgres`` starts a throwaway
-cluster and sets them (scripts/with_postgres.sh).
+cluster and sets them (scripts/with_postgres.sh). The tests drop and reload the
+schema `inspect` and rebuild the models: never point them at a database you keep.
 """
 
 from __future__ import annotations
