@@ -131,6 +131,7 @@ def write_export(n: int, path: Path, *, threads: int = 2) -> Path:
     con = duckdb.connect()
     try:
         con.execute(f"set threads = {threads}")
+        con.execute("set enable_progress_bar = false")
         con.execute("set preserve_insertion_order = false")
         con.execute(f"copy ({export_sql(n)}) to '{partial}' (format parquet, compression zstd)")
     finally:

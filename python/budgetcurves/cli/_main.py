@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -30,9 +31,14 @@ def _err(message: str) -> None:
 def _connect(db: str, wait: float) -> duckdb.DuckDBPyConnection:
     """Open ``db`` for writing, waiting up to ``wait`` seconds for another writer."""
     deadline = time.monotonic() + wait
+    # as profiles.yml gives dbt: bounded memory (a large load spills to <db>.tmp), and
+    # no DuckDB progress bar in the middle of ours or of a cron job's log
+    config = {"memory_limit": os.environ.get("BUDGETCURVES_MEMORY_LIMIT", "2GB")}
     while True:
         try:
-            return duckdb.connect(db)
+            con = duckdb.connect(db, config=config)
+            con.execute("set enable_progress_bar = false")
+            return con
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise UserError(f"{db}: cannot open the database: {exc}") from None
