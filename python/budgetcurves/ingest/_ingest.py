@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from ._export import read_samples_export
-from ._files import Found, display, local_copy, open_binary, read_bytes, stamp, under
+from ._files import Found, display, local_copy, open_binary, stamp, under
 from ._files import discover as _discover
 from ._parallel import read_in_order
 from ._read import (
@@ -108,7 +108,8 @@ def read_any(path: str) -> ParsedFile:
             with open_binary(path) as handle:
                 return read_eval_zip(path, handle)
         if suffix == ".json":
-            return read_json_log(path, read_bytes(path))
+            with open_binary(path) as handle:
+                return read_json_log(path, handle=handle)
     except OSError as exc:
         raise LogReadError(path, f"cannot read: {exc.strerror or exc}") from None
     raise LogReadError(path, f"unsupported file type '{suffix}' (expected .eval or .json)")

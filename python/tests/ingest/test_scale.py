@@ -1,0 +1,91 @@
+"""The fast paths load what the plain ones load: streamed .json logs, worker processes,
+batched new files, and exports read by DuckDB straight into the landing tables."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from budgetcurves.ingest import _read, ingest
+from budgetcurves.ingest._export import read_samples_export
+from budgetcurves.ingest._files import FileStamp
+from budgetcurves.ingest._parallel import MIN_FILES_FOR_WORKERS
+from budgetcurves.ingest._write import ensure_landing, write_file
+
+from ..conftest import EXAMPLE_EXPORT, EXAMPLE_LOGS, REAL_LOGS
+
+JSON_LOGS = sorted(EXAMPLE_LOGS.glob("*.json")) + sorted(REAL_LOGS.glob("*.json"))
+
+
+def _landing(db: Path) -> list[pd.DataFrame]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return [
+            con.execute(f"select {columns} from inspect.{table} order by all").df()
+            for table, columns in (
+                ("samples", "* exclude (loaded_at)"),
+                ("sample_scores", "*"),
+                ("log_files", "* exclude (loaded_at)"),
+            )
+        ]
+
+
+@pytest.mark.parametrize("path", JSON_LOGS, ids=lambda p: p.name)
+def test_a_streamed_json_log_reads_as_a_whole_one(path, monkeypatch):
+    whole = _read.read_json_log(str(path))
+    monkeypatch.setattr(_read, "STREAM_JSON_BYTES", 0)
+    with open(path, "rb") as handle:
+        streamed = _read.read_json_log(str(path), handle=handle)
+    assert streamed.samples.equals(whole.samples)
+    assert streamed.scores.equals(whole.scores)
+    assert (streamed.status, streamed.eval_ids, streamed.notes) == (
+        whole.status,
+        whole.eval_ids,
+        whole.notes,
+    )
+
+
+def test_workers_and_batches_load_what_one_file_at_a_time_loads(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    # enough files for worker processes, some of them bad
+    for copy in range(2):
+        for path in sorted(EXAMPLE_LOGS.iterdir()):
+            shutil.copy(path, logs / f"{copy}-{path.name}")
+    (logs / "truncated.eval").write_bytes(b"PK\x03\x04 not a zip")
+    assert len(list(logs.iterdir())) >= MIN_FILES_FOR_WORKERS
+    summaries = {}
+    for workers in (1, 2):
+        with duckdb.connect(str(tmp_path / f"w{workers}.duckdb")) as con:
+            summaries[workers] = ingest([str(logs)], con, workers=workers)
+    one, many = summaries[1], summaries[2]
+    assert (many.files_read, many.samples_added, [e.path for e in many.errors]) == (
+        one.files_read,
+        one.samples_added,
+        [e.path for e in one.errors],
+    )
+    assert many.notes == one.notes
+    for ours, theirs in zip(
+        _landing(tmp_path / "w2.duckdb"), _landing(tmp_path / "w1.duckdb"), strict=True
+    ):
+        pd.testing.assert_frame_equal(ours, theirs)
+
+
+def test_an_export_loaded_by_duckdb_equals_the_arrow_path(tmp_path):
+    if not EXAMPLE_EXPORT.exists():
+        pytest.skip("no example export")
+    direct = tmp_path / "direct.duckdb"
+    with duckdb.connect(str(direct)) as con:
+        summary = ingest([str(EXAMPLE_EXPORT)], con)
+    assert summary.errors == [] and summary.samples_added > 0
+    arrow = tmp_path / "arrow.duckdb"
+    with duckdb.connect(str(arrow)) as con:
+        ensure_landing(con)
+        stat = EXAMPLE_EXPORT.stat()
+        parsed = read_samples_export(str(EXAMPLE_EXPORT.resolve()))
+        write_file(con, parsed, FileStamp(stat.st_size, stat.st_mtime_ns))
+    for ours, theirs in zip(_landing(direct), _landing(arrow), strict=True):
+        pd.testing.assert_frame_equal(ours, theirs)
