@@ -23,24 +23,24 @@ class Run:
 
 def run(command: Sequence[str], *, env: Mapping[str, str] | None = None, quiet: bool = True) -> Run:
     """Run ``command`` from the repo root; wall seconds and the peak RSS of it and its
-    children (``wait4`` reports the largest of the process tree it reaped)."""
+    children (``wait4`` reports the largest of the process tree it reaped), measured
+    by ``_peak.py`` so that this process's own peak does not leak into it."""
     started = time.perf_counter()
-    process = subprocess.Popen(
-        list(command),
+    process = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("_peak.py")), *command],
         cwd=ROOT,
         env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL if quiet else None,
-        stderr=subprocess.PIPE if quiet else None,
+        stderr=subprocess.PIPE,
     )
-    stderr = process.stderr.read() if process.stderr else b""
-    _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.decode(errors="replace")
     if process.returncode != 0:
-        raise RuntimeError(
-            f"{' '.join(command)} exited {process.returncode}:\n{stderr.decode()[-3000:]}"
-        )
-    return Run(seconds, usage.ru_maxrss / 1024)
+        raise RuntimeError(f"{' '.join(command)} exited {process.returncode}:\n{stderr[-3000:]}")
+    peak_kb = int(stderr.rsplit("__peak_kb__ ", 1)[1].split()[0])
+    if not quiet:
+        sys.stderr.write(stderr.rsplit("__peak_kb__ ", 1)[0])
+    return Run(seconds, peak_kb / 1024)
 
 
 def python(script: str, *args: str, env: Mapping[str, str] | None = None) -> Run:

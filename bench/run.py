@@ -284,6 +284,23 @@ def section_logs(logs: int, per_log: int, repeat: int) -> None:
     )
 
 
+def section_json(repeat: int, samples: int = 20_000) -> None:
+    """A large .json log: streamed, so the ingest's memory does not grow with the file."""
+    say(f"## One large .json log ({samples:,} samples): ingest time and peak memory")
+    say()
+    (log,) = write_eval_logs(WORK / "json-big", 1, samples, seed=3, fmt="json")
+    db = WORK / "json.duckdb"
+    runs = []
+    for _ in range(repeat):
+        fresh(db)
+        runs.append(budgetcurves("ingest", "--db", str(db), str(log)))
+    ingest = median(runs)
+    table(
+        ["file MB", "ingest s", "peak MB"],
+        [[f"{log.stat().st_size / 2**20:,.0f}", f"{ingest.seconds:.1f}", f"{ingest.peak_mb:,.0f}"]],
+    )
+
+
 def _same_rows(db: Path, frame: Path) -> str:
     """Do the landing rows equal samples_df's (ids, model, usage, times, first score)?"""
     with duckdb.connect(str(db), read_only=True) as con:
@@ -426,6 +443,7 @@ def main() -> int:
         section_sql(sizes, args.repeat, results, floor="floor" in only)
     if "logs" in only:
         section_logs(args.logs, args.per_log, args.repeat)
+        section_json(args.repeat)
     if "refresh" in only:
         section_refresh(results, args.repeat)
     if "demo" in only:
