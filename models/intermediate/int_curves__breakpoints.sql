@@ -25,7 +25,9 @@ final as (
         -- for the clustered standard error: the number of questions (counted at each
         -- question's first value), sum of n_q and of n_q x score over samples (n_q: the
         -- sample's question size), and the increments of sum over questions of S_q^2
-        sum(case when is_cluster_start then 1 else 0 end) as cluster_count,
+        -- (null, not 0, where se_method `sample` leaves the cluster columns null)
+        sum(case when is_cluster_start then 1 when not is_cluster_start then 0 end)
+            as cluster_count,
         sum(cluster_size) as cluster_size_sum,
         sum(cluster_size * score) as cluster_size_score_sum,
         sum(cluster_square_increment) as cluster_square_sum,

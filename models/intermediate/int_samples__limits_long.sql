@@ -2,16 +2,19 @@
     from. A sample missing a limit's value is left out of that limit only. Each sample
     is in the facet `all` and in one value of every faceting of var `facet`. -#}
 {%- set facet_list = facets() -%}
+{%- set is_clustered = se_method() == 'clustered' -%}
 
 with
 
-scored as (
+scored as {{ cte_not_materialized() }} (
 
     select * from {{ ref('int_samples__scored') }}
 
 ),
 
-unpivoted as (
+-- read twice (task sizes, and every row): computed where read, not held (1e7 samples
+-- would spill it to disk)
+unpivoted as {{ cte_not_materialized() }} (
 
     {% for limit_name in budget_limits() -%}
     {%- set outer = loop -%}
@@ -77,6 +80,7 @@ model_task_counts as (
 
 ),
 
+{% if is_clustered -%}
 -- a curve's clusters are its questions: per question, the samples in order of value and
 -- the running sum of their scores before each one (for the clustered standard error)
 clustered as (
@@ -104,6 +108,22 @@ clustered as (
         )
 
 ),
+
+{% else -%}
+-- with se_method `sample` no statistic needs a question's samples in value order: the
+-- cluster columns are null, and the sort they take (most of this model's time, and
+-- most of its memory at 1e7 samples) is not done
+clustered as (
+
+    select
+        *,
+        cast(null as bigint) as cluster_size,
+        cast(null as bigint) as cluster_position,
+        cast(null as {{ type_double() }}) as cluster_score_before
+    from unpivoted
+
+),
+{% endif %}
 
 final as (
 
