@@ -7,9 +7,10 @@
 
 with
 
-limits_long as (
+-- every sample is in the facet `all` once: its distinct values are every sample's
+breakpoints as (
 
-    select * from {{ ref('int_samples__limits_long') }}
+    select * from {{ ref('int_curves__breakpoints') }}
     where facet_name = 'all'
 
 ),
@@ -21,7 +22,7 @@ bounds as (
         min(limit_value) as min_value,
         max(limit_value) as max_value,
         min(case when limit_value > 0 then limit_value end) as min_positive_value
-    from limits_long
+    from breakpoints
     group by limit_name
 
 ),

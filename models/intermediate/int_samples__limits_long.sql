@@ -1,6 +1,9 @@
 {#- One row per sample x limit x facet with a value: the long form every curve is built
     from. A sample missing a limit's value is left out of that limit only. Each sample
-    is in the facet `all` and in one value of every faceting of var `facet`. -#}
+    is in the facet `all` and in one value of every faceting of var `facet`.
+    A view: materialized it would write samples x limits x facets wide rows (35 s at
+    1e7 samples) that int_curves__breakpoints reads once. -#}
+{{ config(materialized='view') }}
 {%- set facet_list = facets() -%}
 {%- set is_clustered = se_method() == 'clustered' -%}
 

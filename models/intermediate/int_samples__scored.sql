@@ -1,6 +1,6 @@
 {#- One row per sample that enters the curves: in a log of a kept status, passing the
     var `where`, with a score from the chosen scorer (var `scorer`, default each log's
-    first), and its value for every limit (cost from int_samples__costed). -#}
+    first), and its value for every limit (cost as in int_samples__costed). -#}
 {%- set scorer = var('scorer') -%}
 {%- set score_key = var('score_key') -%}
 {%- set where = samples_where() -%}
@@ -20,9 +20,9 @@ scores as (
 
 ),
 
-costs as (
+prices as (
 
-    select * from {{ ref('int_samples__costed') }}
+    select * from {{ ref('model_prices') }}
 
 ),
 
@@ -77,8 +77,10 @@ final as (
         kept_samples.total_time,
         kept_samples.working_time,
         kept_samples.message_count,
-        costs.cost,
-        costs.cost_source,
+        -- as int_samples__costed, computed here: joining that view would join every
+        -- sample twice
+        {{ sample_cost_sql('kept_samples', 'prices') }} as cost,
+        {{ sample_cost_source_sql('kept_samples', 'prices') }} as cost_source,
         kept_samples.sample_limit_type,
         kept_samples.eval_token_limit,
         kept_samples.eval_token_limit_type,
@@ -96,11 +98,8 @@ final as (
             kept_samples.eval_id = chosen_scores.eval_id
             and kept_samples.sample_id = chosen_scores.sample_id
             and kept_samples.epoch = chosen_scores.epoch
-    inner join costs
-        on
-            kept_samples.eval_id = costs.eval_id
-            and kept_samples.sample_id = costs.sample_id
-            and kept_samples.epoch = costs.epoch
+    left join prices
+        on kept_samples.model = prices.model
 
 )
 

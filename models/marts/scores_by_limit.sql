@@ -38,19 +38,35 @@ curves as (
         sum(eval_budget_stop_count) as eval_budget_stop_count,
         min(score_min) as score_min,
         max(score_max) as score_max,
-        min(log) as log
+        min(log) as log,
+        -- an integer key for the curve: the window below partitions by it, which sorts
+        -- far faster than by four strings
+        row_number() over (order by limit_name, facet_name, facet_value, model) as curve_id
     from breakpoints
     group by limit_name, facet_name, facet_value, model
+
+),
+
+keyed_breakpoints as (
+
+    select
+        curves.curve_id,
+        breakpoints.limit_value,
+        breakpoints.score_sum,
+        breakpoints.score_square_sum,
+        breakpoints.other_termination_weight_sum,
+        breakpoints.cluster_size_score_sum,
+        breakpoints.cluster_square_sum
+    from breakpoints
+    inner join curves
+        on {{ same_curve('breakpoints', 'curves') }}
 
 ),
 
 thresholds as (
 
     select
-        curves.limit_name,
-        curves.facet_name,
-        curves.facet_value,
-        curves.model,
+        curves.curve_id,
         grids.step_index,
         grids.limit_value,
         grids.limit_scale
@@ -65,10 +81,7 @@ thresholds as (
 stream as (
 
     select
-        limit_name,
-        facet_name,
-        facet_value,
-        model,
+        curve_id,
         limit_value,
         0 as is_threshold,
         score_sum,
@@ -76,15 +89,12 @@ stream as (
         other_termination_weight_sum,
         cluster_size_score_sum,
         cluster_square_sum
-    from breakpoints
+    from keyed_breakpoints
 
     union all
 
     select
-        limit_name,
-        facet_name,
-        facet_value,
-        model,
+        curve_id,
         limit_value,
         1 as is_threshold,
         0 as score_sum,
@@ -99,10 +109,7 @@ stream as (
 running as (
 
     select
-        limit_name,
-        facet_name,
-        facet_value,
-        model,
+        curve_id,
         limit_value,
         is_threshold,
         sum(score_sum) over running_window as score_sum_through,
@@ -112,7 +119,7 @@ running as (
         sum(cluster_square_sum) over running_window as cluster_square_sum_through
     from stream
     window running_window as (
-        partition by limit_name, facet_name, facet_value, model
+        partition by curve_id
         order by limit_value, is_threshold
         rows between unbounded preceding and current row
     )
@@ -122,10 +129,7 @@ running as (
 at_thresholds as (
 
     select distinct
-        limit_name,
-        facet_name,
-        facet_value,
-        model,
+        curve_id,
         limit_value,
         score_sum_through,
         score_square_sum_through,
@@ -140,10 +144,10 @@ at_thresholds as (
 measured as (
 
     select
-        thresholds.limit_name,
-        thresholds.facet_name,
-        thresholds.facet_value,
-        thresholds.model,
+        curves.limit_name,
+        curves.facet_name,
+        curves.facet_value,
+        curves.model,
         thresholds.step_index,
         thresholds.limit_value,
         thresholds.limit_scale,
@@ -162,32 +166,22 @@ measured as (
         -- residue below zero is clamped)
         greatest(
             at_thresholds.other_termination_through
-            - coalesce(breakpoints.other_termination_weight_sum, 0),
+            - coalesce(keyed_breakpoints.other_termination_weight_sum, 0),
             0
         ) as other_termination_rate
     from thresholds
     inner join curves
-        on
-            thresholds.limit_name = curves.limit_name
-            and thresholds.facet_name = curves.facet_name
-            and thresholds.facet_value = curves.facet_value
-            and thresholds.model = curves.model
+        on thresholds.curve_id = curves.curve_id
     inner join at_thresholds
         on
-            thresholds.limit_name = at_thresholds.limit_name
-            and thresholds.facet_name = at_thresholds.facet_name
-            and thresholds.facet_value = at_thresholds.facet_value
-            and thresholds.model = at_thresholds.model
+            thresholds.curve_id = at_thresholds.curve_id
             and thresholds.limit_value = at_thresholds.limit_value
-    left join breakpoints
+    left join keyed_breakpoints
         on
-            thresholds.limit_name = breakpoints.limit_name
-            and thresholds.facet_name = breakpoints.facet_name
-            and thresholds.facet_value = breakpoints.facet_value
-            and thresholds.model = breakpoints.model
-            and thresholds.limit_value = breakpoints.limit_value
+            thresholds.curve_id = keyed_breakpoints.curve_id
+            and thresholds.limit_value = keyed_breakpoints.limit_value
     left join error_counts
-        on thresholds.model = error_counts.model
+        on curves.model = error_counts.model
 
 ),
 

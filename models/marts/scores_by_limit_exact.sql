@@ -23,7 +23,10 @@ curves as (
         sum(cluster_size_sum) as cluster_size_sum,
         min(eval_budget) as eval_budget,
         sum(eval_budget_stop_count) as eval_budget_stop_count,
-        min(score_min) >= 0 and max(score_max) <= 1 as is_unit_interval
+        min(score_min) >= 0 and max(score_max) <= 1 as is_unit_interval,
+        -- an integer key for the curve: the window below partitions by it, which sorts
+        -- far faster than by four strings
+        row_number() over (order by limit_name, facet_name, facet_value, model) as curve_id
     from breakpoints
     group by limit_name, facet_name, facet_value, model
 
@@ -32,23 +35,24 @@ curves as (
 running as (
 
     select
-        limit_name,
-        facet_name,
-        facet_value,
-        model,
-        limit_value,
-        sample_count as step_sample_count,
-        other_termination_weight_sum,
+        curves.curve_id,
+        breakpoints.limit_value,
+        breakpoints.sample_count as step_sample_count,
+        breakpoints.other_termination_weight_sum,
         row_number() over running_window - 1 as breakpoint_index,
-        sum(score_sum) over running_window as score_sum_through,
-        sum(score_square_sum) over running_window as score_square_sum_through,
-        sum(other_termination_weight_sum) over running_window as other_termination_through,
-        sum(cluster_size_score_sum) over running_window as cluster_size_score_sum_through,
-        sum(cluster_square_sum) over running_window as cluster_square_sum_through
+        sum(breakpoints.score_sum) over running_window as score_sum_through,
+        sum(breakpoints.score_square_sum) over running_window as score_square_sum_through,
+        sum(breakpoints.other_termination_weight_sum) over running_window
+            as other_termination_through,
+        sum(breakpoints.cluster_size_score_sum) over running_window
+            as cluster_size_score_sum_through,
+        sum(breakpoints.cluster_square_sum) over running_window as cluster_square_sum_through
     from breakpoints
+    inner join curves
+        on {{ same_curve('breakpoints', 'curves') }}
     window running_window as (
-        partition by limit_name, facet_name, facet_value, model
-        order by limit_value
+        partition by curves.curve_id
+        order by breakpoints.limit_value
         rows between unbounded preceding and current row
     )
 
@@ -57,10 +61,10 @@ running as (
 measured as (
 
     select
-        running.limit_name,
-        running.facet_name,
-        running.facet_value,
-        running.model,
+        curves.limit_name,
+        curves.facet_name,
+        curves.facet_value,
+        curves.model,
         running.limit_value,
         running.breakpoint_index,
         running.step_sample_count,
@@ -77,11 +81,7 @@ measured as (
             as other_termination_rate
     from running
     inner join curves
-        on
-            running.limit_name = curves.limit_name
-            and running.facet_name = curves.facet_name
-            and running.facet_value = curves.facet_value
-            and running.model = curves.model
+        on running.curve_id = curves.curve_id
 
 ),
 

@@ -103,7 +103,10 @@ def _build_vars(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_build(args: argparse.Namespace) -> int:
     if not Path(args.db).exists():
         raise UserError(f"{args.db}: no such database (run `budgetcurves ingest` first)")
-    run_dbt(["build"], db=args.db, variables=_build_vars(args), quiet=args.quiet)
+    # dbt's unit tests check the SQL on fixed rows, not the data: they belong to
+    # development and CI (`make test-dbt`, a plain `dbt build`), not to every refresh
+    command = ["build"] if args.unit_tests else ["build", "--exclude-resource-type", "unit_test"]
+    run_dbt(command, db=args.db, variables=_build_vars(args), quiet=args.quiet)
     return 0
 
 
@@ -200,6 +203,11 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--scale", choices=["auto", "log", "linear"], help="grid spacing")
         p.add_argument("--ci", type=float, help="confidence level of the band (default 0.95)")
         p.add_argument("--vars", help="more dbt vars, as YAML/JSON: '{scorer: match}'")
+        p.add_argument(
+            "--unit-tests",
+            action="store_true",
+            help="run dbt's unit tests of the SQL as well (a plain `dbt build` does)",
+        )
 
     def plot_options(p: argparse.ArgumentParser, out_required: bool = True) -> None:
         p.add_argument("--out", required=out_required, help="output file: .png, .svg or .pdf")

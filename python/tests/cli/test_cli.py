@@ -161,3 +161,27 @@ def read_samples_count(db: Path) -> int:
 
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute("select count(*) from inspect.samples").fetchone()[0]
+
+
+def _unit_tests_run(target: Path) -> int:
+    import json
+
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return sum(r["unique_id"].startswith("unit_test.") for r in results)
+
+
+def test_build_leaves_unit_tests_to_development_unless_asked(tmp_path, monkeypatch):
+    """A refresh runs the data tests, not dbt's unit tests of the SQL; --unit-tests
+    runs them as a plain `dbt build` does, and they pin the vars they need, so a
+    build with the var `where` passes them."""
+    db = tmp_path / "u.duckdb"
+    assert main(["ingest", str(EXAMPLE_LOGS), "--db", str(db), "--quiet"]) == 0
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    assert main(["build", "--db", str(db), "--quiet"]) == 0
+    assert _unit_tests_run(tmp_path / "target") == 0
+    everything = read_mart(db).groupby("model").sample_count.max()
+    where = ["--vars", "{where: \"task_name = 'geography'\"}"]
+    assert main(["build", "--db", str(db), "--quiet", "--unit-tests", *where]) == 0
+    assert _unit_tests_run(tmp_path / "target") >= 10
+    geography = read_mart(db).groupby("model").sample_count.max()
+    assert (geography > 0).all() and (geography < everything).all()

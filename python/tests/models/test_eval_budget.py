@@ -49,6 +49,7 @@ def built(tmp_path_factory):
             "+scores_by_limit",
             "+scores_by_limit_exact",
             "+budget_to_reach",
+            "+int_samples__costed",
             "assert_every_sample_has_a_cost",
             "--exclude",
             "test_type:unit",
