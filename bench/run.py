@@ -206,7 +206,16 @@ def section_sql(sizes: list[int], repeat: int, results: dict, floor: bool) -> No
         say(f"## The aggregation SQL for one limit ({REFERENCE_LIMIT}) vs the sort floor")
         say()
         table(
-            ["N", "rows", "sort floor s", "aggregation s", "ratio", "models replayed"], floor_rows
+            [
+                "N",
+                "rows",
+                "sort floor s",
+                "aggregation s",
+                "ratio",
+                "cross join s",
+                "models replayed",
+            ],
+            floor_rows,
         )
 
 
@@ -219,7 +228,7 @@ def floor_row(n: int, db: Path, nodes, repeat: int) -> list[str]:
     on that limit's rows only."""
     long_relation = relation_of(nodes, "int_samples__limits_long")
     steps = downstream(nodes, "int_samples__limits_long", "scores_by_limit")
-    floors, aggregations = [], []
+    floors, aggregations, cross_joins = [], [], []
     with duckdb.connect(str(db)) as con:
         con.execute(
             "create or replace temp table bench_one_limit as "
@@ -230,6 +239,7 @@ def floor_row(n: int, db: Path, nodes, repeat: int) -> list[str]:
             "create or replace temp table bench_values as "
             "select limit_value as v from bench_one_limit where facet_name = 'all'"
         )
+        grid = relation_of(nodes, "int_limit_grids")
         for _ in range(repeat):
             started = time.perf_counter()
             con.execute("create or replace temp table t as select v from bench_values order by v")
@@ -238,15 +248,39 @@ def floor_row(n: int, db: Path, nodes, repeat: int) -> list[str]:
                 con, nodes, tests=False, names={long_relation: "bench_one_limit"}, only=steps
             )
             aggregations.append(sum(seconds.values()))
-    floor, aggregation = middle(floors), middle(aggregations)
+            started = time.perf_counter()
+            con.execute(CROSS_JOIN.format(grid=grid, limit=REFERENCE_LIMIT))
+            cross_joins.append(time.perf_counter() - started)
+    floor, aggregation, cross_join = middle(floors), middle(aggregations), middle(cross_joins)
     return [
         size_label(n),
         f"{count:,}",
         f"{floor:.2f}",
         f"{aggregation:.2f}",
         f"{aggregation / floor:.1f}x",
+        f"{cross_join:.2f}",
         ", ".join(sorted(steps)),
     ]
+
+
+#: The other way to a curve on a grid: every sample against every threshold (as the
+#: reference does, one pass per threshold), the sums taken per threshold. Work grows as
+#: samples x steps where the running sums' grows as samples x log(samples).
+CROSS_JOIN = """
+create or replace temp table bench_cross_join as
+select
+    v.model,
+    g.step_index,
+    sum(case when v.limit_value <= g.limit_value then v.score else 0 end) / count(*)
+        as success_rate,
+    sum(case when v.limit_value <= g.limit_value then v.score * v.score else 0 end)
+        as score_square_sum
+from bench_one_limit as v
+inner join {grid} as g
+    on g.limit_name = '{limit}'
+where v.facet_name = 'all'
+group by v.model, g.step_index
+"""
 
 
 def section_logs(logs: int, per_log: int, repeat: int) -> None:
