@@ -5,6 +5,7 @@ from ._data import read_scores
 from ._frame import LIMIT_LABELS
 from ._layers import (
     geom_ci_band,
+    geom_eval_budget,
     geom_other_termination,
     geom_success_curve,
     scale_color_model,
@@ -19,6 +20,7 @@ __all__ = [
     "LIMIT_LABELS",
     "PALETTE",
     "geom_ci_band",
+    "geom_eval_budget",
     "geom_other_termination",
     "geom_success_curve",
     "model_colors",

@@ -29,6 +29,7 @@ from plotnine import (
     expand_limits,
     geom_line,
     geom_ribbon,
+    geom_vline,
     ggplot,
     guide_legend,
     scale_color_manual,
@@ -348,6 +349,50 @@ class geom_other_termination(_Geom):
     ) -> None:
         dashed = {"linetype": "dashed", "size": 0.6, **kwargs}
         super().__init__(model, {"y": other_termination_rate}, limit, data, dashed)
+
+
+class geom_eval_budget(_Component):
+    """The eval's own budget: a dotted vertical line per model (and facet) at the
+    limit its eval set (``token_limit``, ``time_limit``, ...). Beyond it the curve is
+    censored, not measured: samples stopped there, and no larger budget was tried.
+    Curves without one (``eval_budget`` null) get no line, so adding this to any plot
+    is harmless.
+
+    Args:
+       model: The model column (default ``model_display_name``, else ``model``).
+       eval_budget: The budget's column.
+       data: Data for this layer instead of the plot's.
+       **kwargs: Passed to plotnine's ``geom_vline`` (default dotted).
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        eval_budget: str = "eval_budget",
+        *,
+        data: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data)
+        self.model, self.eval_budget = model, eval_budget
+        self.kwargs = {"linetype": "dotted", "size": 0.7, "show_legend": False, **kwargs}
+
+    def budgets(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """One row per curve with a budget: the model, its facet and the budget."""
+        model = model_column(frame, self.model)
+        require(frame, self.eval_budget)
+        keys = [c for c in dict.fromkeys([model, "model", "facet_name", "facet_value"])]
+        keys = [c for c in keys if c in frame.columns]
+        rows = frame.loc[frame[self.eval_budget].notna(), [*keys, self.eval_budget]]
+        return rows.drop_duplicates().reset_index(drop=True)
+
+    def add_to(self, plot: ggplot, frame: pd.DataFrame) -> None:
+        budgets = self.budgets(frame)
+        if budgets.empty:
+            return
+        model = model_column(frame, self.model)
+        mapping = aes(xintercept=self.eval_budget, color=model)
+        plot += geom_vline(mapping, data=budgets, **self.kwargs)
 
 
 # ----------------------------------------------------------------------------- theme

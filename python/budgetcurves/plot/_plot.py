@@ -22,6 +22,7 @@ from ._frame import (
 )
 from ._layers import (
     geom_ci_band,
+    geom_eval_budget,
     geom_other_termination,
     geom_success_curve,
     legend_guide,
@@ -115,6 +116,9 @@ def scores_by_limit(
     if other_termination_rate:
         plot += geom_other_termination(model, other_termination_rate, limit)
     plot += geom_success_curve(model, success, limit)
+    has_budget = "eval_budget" in frame.columns and frame["eval_budget"].notna().any()
+    if has_budget:
+        plot += geom_eval_budget(model)
     if facet:
         plot += facet_wrap(facet)
     plot += theme_budgetcurves() + theme(figure_size=(width / dpi, height / dpi), dpi=dpi)
@@ -130,8 +134,13 @@ def scores_by_limit(
             )
     if title is not None:
         plot += labs(title=title)
+    captions = []
     if other_termination_rate:
-        plot += labs(caption="Dashed: rate of samples that failed below the limit")
+        captions.append("Dashed: rate of samples that failed below the limit")
+    if has_budget:
+        captions.append("Dotted: the eval's own budget; beyond it the curve is censored")
+    if captions:
+        plot += labs(caption="\n".join(captions))
     for mark in marks or ():
         plot += mark
     return plot

@@ -140,3 +140,14 @@ def test_a_model_without_a_price_gets_no_cost_curve_and_a_warning(built):
     mart = query(db, "select distinct model, limit_name from main.scores_by_limit")
     assert (UNPRICED, "cost") not in set(zip(mart.model, mart.limit_name, strict=True))
     assert (UNPRICED, "total_tokens") in set(zip(mart.model, mart.limit_name, strict=True))
+
+
+def test_the_plot_marks_the_budget_read_from_the_mart(budget_db):
+    from plotnine import geom_vline
+
+    from budgetcurves.plot import read_scores, scores_by_limit
+
+    plot = scores_by_limit(read_scores(budget_db, limit="total_tokens"))
+    (line,) = [layer for layer in plot.layers if isinstance(layer.geom, geom_vline)]
+    budgets = line._data.set_index("model").eval_budget
+    assert budgets.to_dict() == {"mockllm/model-c": BUDGET, UNPRICED: BUDGET}

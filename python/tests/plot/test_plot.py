@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from plotnine import geom_hline, ggplot
+from plotnine import geom_hline, geom_vline, ggplot
 
-from budgetcurves.plot import scores_by_limit
+from budgetcurves.plot import geom_eval_budget, scores_by_limit
 
 from .conftest import assert_matches_baseline, save_png
 
@@ -30,6 +31,37 @@ def test_time_with_other_termination_on_a_linear_axis(time_rows, tmp_path):
 def test_faceted_by_task(by_task, tmp_path):
     plot = scores_by_limit(by_task, title="By task")
     assert_matches_baseline(plot, "tokens_by_task", tmp_path)
+
+
+def _with_budget(frame, model="mockllm/model-b", budget=3000.0):
+    """model-b's eval as if run with token_limit=3000: the mart's eval budget columns."""
+    frame = frame.copy()
+    frame["eval_budget"] = np.where(frame.model == model, budget, np.nan)
+    frame["is_beyond_eval_budget"] = frame.limit_value > frame.eval_budget
+    return frame
+
+
+def test_the_eval_budget_is_marked_where_a_curve_is_censored(tokens, tmp_path):
+    plot = scores_by_limit(_with_budget(tokens))
+    (line,) = [layer for layer in plot.layers if isinstance(layer.geom, geom_vline)]
+    assert line._data[["model", "eval_budget"]].values.tolist() == [["mockllm/model-b", 3000.0]]
+    assert "censored" in plot.labels.caption
+    assert_matches_baseline(plot, "tokens_eval_budget", tmp_path)
+
+
+def test_no_budget_no_mark(tokens):
+    for frame in (tokens, _with_budget(tokens, budget=np.nan)):
+        plot = scores_by_limit(frame)
+        assert not [layer for layer in plot.layers if isinstance(layer.geom, geom_vline)]
+        assert plot.labels.get("caption", None) is None
+
+
+def test_a_budget_per_facet_lands_in_its_panel(by_task):
+    frame = by_task.copy()
+    frame["eval_budget"] = np.where(frame.facet_value == "geography", 2000.0, np.nan)
+    budgets = geom_eval_budget().budgets(frame)
+    assert set(budgets.facet_value) == {"geography"}
+    assert len(budgets) == frame.loc[frame.facet_value == "geography", "model"].nunique()
 
 
 def test_inspect_names_legend_does_not_squeeze_the_panel(tokens, tmp_path):
