@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -35,6 +36,21 @@ def _can_fork() -> bool:
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
+def _die_with_parent(parent: int) -> None:
+    """In a worker: be killed when the ingest is, even by SIGKILL (kill -9, the OOM
+    killer), rather than wait forever for work from a parent that is gone."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown applies
+        return
+    if os.getppid() != parent:  # the parent died before the call above
+        os._exit(1)
+
+
 def read_in_order(
     paths: Sequence[str], read: Callable[[str], T], workers: int | None = None
 ) -> Iterator[T]:
@@ -52,7 +68,13 @@ def read_in_order(
     # A forked worker only parses files and leaves with os._exit: it never touches the
     # parent's DuckDB connection or runs its finalizers.
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
+    with pool:
         pending: deque[Future[T]] = deque()
         ahead = 2 * workers
         queued = iter(paths)

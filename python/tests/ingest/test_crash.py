@@ -3,6 +3,7 @@ middle of an ingest leaves every file loaded whole or as it was before."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -74,9 +75,24 @@ def _read_until(child: subprocess.Popen, wanted: str, timeout: float = 120) -> N
 
 
 def _kill(child: subprocess.Popen) -> None:
+    """kill -9 the ingest; its worker processes (it reads logs in a pool) go with it."""
+    workers = _children(child.pid)
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=30)
     child.stdout.close()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], "orphaned workers"
+
+
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux's /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
 
 
 def _samples(db: Path) -> pd.DataFrame:
