@@ -36,16 +36,19 @@ kept_errored as (
 
 ),
 
+-- the errored samples probe the scored ones (an anti join), not the other way round
 unscored as (
 
     select kept_errored.model
     from kept_errored
-    left join scored
-        on
-            kept_errored.eval_id = scored.eval_id
-            and kept_errored.sample_id = scored.sample_id
-            and kept_errored.epoch = scored.epoch
-    where scored.eval_id is null
+    where not exists (
+        select 1
+        from scored
+        where
+            scored.eval_id = kept_errored.eval_id
+            and scored.sample_id = kept_errored.sample_id
+            and scored.epoch = kept_errored.epoch
+    )
 
 ),
 
