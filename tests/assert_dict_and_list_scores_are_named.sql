@@ -78,10 +78,7 @@ final as (
     where not exists (
         select 1
         from scored
-        where
-            scored.eval_id = structured_samples.eval_id
-            and scored.sample_id = structured_samples.sample_id
-            and scored.epoch = structured_samples.epoch
+        where {{ same_sample('scored', 'structured_samples') }}
     )
 
 )

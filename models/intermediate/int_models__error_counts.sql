@@ -44,10 +44,7 @@ unscored as (
     where not exists (
         select 1
         from scored
-        where
-            scored.eval_id = kept_errored.eval_id
-            and scored.sample_id = kept_errored.sample_id
-            and scored.epoch = kept_errored.epoch
+        where {{ same_sample('scored', 'kept_errored') }}
     )
 
 ),

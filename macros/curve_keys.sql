@@ -1,8 +1,0 @@
-{#- A curve is one (limit_name, facet_name, facet_value, model): the join condition
-    of two relations holding curves, `left` and `right` their aliases. -#}
-{% macro same_curve(left, right) -%}
-    {{ left }}.limit_name = {{ right }}.limit_name
-    and {{ left }}.facet_name = {{ right }}.facet_name
-    and {{ left }}.facet_value = {{ right }}.facet_value
-    and {{ left }}.model = {{ right }}.model
-{%- endmacro %}
