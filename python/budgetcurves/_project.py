@@ -34,6 +34,14 @@ def _environment(values: Mapping[str, str]):
                 os.environ[key] = value
 
 
+def build_command(unit_tests: bool = False) -> list[str]:
+    """``dbt build`` as ``budgetcurves build`` runs it: models, seeds and data tests.
+    dbt's unit tests check the SQL on fixed rows, not the data, so they belong to
+    development and CI (``make test-dbt``, a plain ``dbt build``), not to every
+    refresh; ``unit_tests`` adds them."""
+    return ["build"] if unit_tests else ["build", "--exclude-resource-type", "unit_test"]
+
+
 def run_dbt(
     command: Sequence[str],
     *,

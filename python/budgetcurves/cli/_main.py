@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from .. import __version__
-from .._project import DEFAULT_DB, DbtError, run_dbt
+from .._project import DEFAULT_DB, DbtError, build_command, run_dbt
 
 EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2
@@ -103,9 +103,7 @@ def _build_vars(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_build(args: argparse.Namespace) -> int:
     if not Path(args.db).exists():
         raise UserError(f"{args.db}: no such database (run `budgetcurves ingest` first)")
-    # dbt's unit tests check the SQL on fixed rows, not the data: they belong to
-    # development and CI (`make test-dbt`, a plain `dbt build`), not to every refresh
-    command = ["build"] if args.unit_tests else ["build", "--exclude-resource-type", "unit_test"]
+    command = build_command(unit_tests=args.unit_tests)
     run_dbt(command, db=args.db, variables=_build_vars(args), quiet=args.quiet)
     return 0
 
