@@ -42,13 +42,13 @@ test-spark: setup
 	BUDGETCURVES_TEST_SPARK=1 $(BIN)/python -m pytest -q python/tests/engines/test_spark.py
 
 lint: setup
-	$(BIN)/ruff check python scripts
-	$(BIN)/ruff format --check python scripts
-	BUDGETCURVES_DB=target/lint.duckdb $(BIN)/sqlfluff lint models
+	$(BIN)/ruff check python scripts bench
+	$(BIN)/ruff format --check python scripts bench
+	BUDGETCURVES_DB=target/lint.duckdb $(BIN)/sqlfluff lint models tests analysis
 
 format: setup
-	$(BIN)/ruff format python scripts
-	$(BIN)/ruff check --fix python scripts
+	$(BIN)/ruff format python scripts bench
+	$(BIN)/ruff check --fix python scripts bench
 
 # budgetcurves vs inspect_viz's scores_by_limit_df on generated data (docs/performance.md).
 # 1e7 and 1e8 are opt-in: make bench BENCH_SIZES=1e5,1e6,1e7 (1e8 skips the reference)
