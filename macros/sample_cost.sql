@@ -4,7 +4,8 @@
     else the evaluated model's token counts x the prices (`priced`), else null (no
     price, or a token count the price needs is missing): never a made-up zero.
     int_samples__costed shows them per sample; int_samples__scored computes them in
-    the same pass that joins the scores, as a second join of every sample would cost. -#}
+    the same pass that joins the scores, as a second join of every sample would cost.
+    Each computes `priced_cost_sql` once, as a column, and derives the rest from it. -#}
 
 {#- inspect_ai counts cache reads and writes outside `input_tokens` (every provider
     since 0.3.18x); older OpenAI-style logs counted them inside it, which shows as
@@ -38,13 +39,15 @@
     ) / 1000000.0
 {%- endmacro %}
 
-{% macro sample_cost_sql(samples, prices) -%}
-    cast(coalesce({{ samples }}.total_cost, {{ priced_cost_sql(samples, prices) }}) as {{ type_double() }})
+{#- The cost, and where it came from, from the recorded cost and the priced cost (the
+    columns `recorded` and `priced`, so the price expression is computed once). -#}
+{% macro sample_cost_sql(recorded, priced) -%}
+    cast(coalesce({{ recorded }}, {{ priced }}) as {{ type_double() }})
 {%- endmacro %}
 
-{% macro sample_cost_source_sql(samples, prices) -%}
+{% macro sample_cost_source_sql(recorded, priced) -%}
     case
-        when {{ samples }}.total_cost is not null then 'recorded'
-        when {{ priced_cost_sql(samples, prices) }} is not null then 'priced'
+        when {{ recorded }} is not null then 'recorded'
+        when {{ priced }} is not null then 'priced'
     end
 {%- endmacro %}

@@ -57,10 +57,7 @@ structured_samples as (
         structured_scores.value_kind
     from structured_scores
     inner join samples
-        on
-            structured_scores.eval_id = samples.eval_id
-            and structured_scores.sample_id = samples.sample_id
-            and structured_scores.epoch = samples.epoch
+        on {{ same_sample('structured_scores', 'samples') }}
     where samples.log_status in ({{ statuses_sql() }})
 
 ),

@@ -19,20 +19,34 @@ prices as (
 
 ),
 
-final as (
+priced as (
 
     select
         samples.eval_id,
         samples.sample_id,
         samples.epoch,
         samples.model,
-        {{ sample_cost_sql('samples', 'prices') }} as cost,
-        {{ sample_cost_source_sql('samples', 'prices') }} as cost_source,
+        samples.total_cost,
+        {{ priced_cost_sql('samples', 'prices') }} as priced_cost,
         coalesce({{ is_cache_in_input_tokens_sql('samples') }}, false)
             as is_cache_in_input_tokens
     from samples
     left join prices
         on samples.model = prices.model
+
+),
+
+final as (
+
+    select
+        eval_id,
+        sample_id,
+        epoch,
+        model,
+        {{ sample_cost_sql('total_cost', 'priced_cost') }} as cost,
+        {{ sample_cost_source_sql('total_cost', 'priced_cost') }} as cost_source,
+        is_cache_in_input_tokens
+    from priced
 
 )
 

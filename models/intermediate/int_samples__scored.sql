@@ -60,46 +60,55 @@ kept_samples as (
 
 ),
 
+-- the price join and the priced cost apart from the filter above, where the var
+-- `where` names the samples' columns without a table
+priced_samples as (
+
+    select
+        kept_samples.*,
+        {{ priced_cost_sql('kept_samples', 'prices') }} as priced_cost
+    from kept_samples
+    left join prices
+        on kept_samples.model = prices.model
+
+),
+
 final as (
 
     select
-        kept_samples.eval_id,
-        kept_samples.sample_id,
-        kept_samples.epoch,
-        kept_samples.task_id,
-        kept_samples.task_name,
-        kept_samples.eval_set_id,
-        kept_samples.run_id,
-        kept_samples.model,
-        kept_samples.log,
-        kept_samples.metadata,
-        kept_samples.total_tokens,
-        kept_samples.total_time,
-        kept_samples.working_time,
-        kept_samples.message_count,
+        priced_samples.eval_id,
+        priced_samples.sample_id,
+        priced_samples.epoch,
+        priced_samples.task_id,
+        priced_samples.task_name,
+        priced_samples.eval_set_id,
+        priced_samples.run_id,
+        priced_samples.model,
+        priced_samples.log,
+        priced_samples.metadata,
+        priced_samples.total_tokens,
+        priced_samples.total_time,
+        priced_samples.working_time,
+        priced_samples.message_count,
         -- as int_samples__costed, computed here: joining that view would join every
         -- sample twice
-        {{ sample_cost_sql('kept_samples', 'prices') }} as cost,
-        {{ sample_cost_source_sql('kept_samples', 'prices') }} as cost_source,
-        kept_samples.sample_limit_type,
-        kept_samples.eval_token_limit,
-        kept_samples.eval_token_limit_type,
-        kept_samples.eval_message_limit,
-        kept_samples.eval_time_limit,
-        kept_samples.eval_working_limit,
-        kept_samples.eval_cost_limit,
+        {{ sample_cost_sql('priced_samples.total_cost', 'priced_samples.priced_cost') }} as cost,
+        {{ sample_cost_source_sql('priced_samples.total_cost', 'priced_samples.priced_cost') }}
+            as cost_source,
+        priced_samples.sample_limit_type,
+        priced_samples.eval_token_limit,
+        priced_samples.eval_token_limit_type,
+        priced_samples.eval_message_limit,
+        priced_samples.eval_time_limit,
+        priced_samples.eval_working_limit,
+        priced_samples.eval_cost_limit,
         {%- for column in extra_limits() %}
-        kept_samples.{{ column }},
+        priced_samples.{{ column }},
         {%- endfor %}
         chosen_scores.score
-    from kept_samples
+    from priced_samples
     inner join chosen_scores
-        on
-            kept_samples.eval_id = chosen_scores.eval_id
-            and kept_samples.sample_id = chosen_scores.sample_id
-            and kept_samples.epoch = chosen_scores.epoch
-    left join prices
-        on kept_samples.model = prices.model
+        on {{ same_sample('priced_samples', 'chosen_scores') }}
 
 )
 

@@ -381,8 +381,8 @@ class geom_eval_budget(_Component):
         """One row per curve with a budget: the model, its facet and the budget."""
         model = model_column(frame, self.model)
         require(frame, self.eval_budget)
-        keys = [c for c in dict.fromkeys([model, "model", "facet_name", "facet_value"])]
-        keys = [c for c in keys if c in frame.columns]
+        candidates = dict.fromkeys([model, "model", "facet_name", "facet_value"])
+        keys = [c for c in candidates if c in frame.columns]
         rows = frame.loc[frame[self.eval_budget].notna(), [*keys, self.eval_budget]]
         return rows.drop_duplicates().reset_index(drop=True)
 
