@@ -7,7 +7,7 @@
     difference d_q(t) moves only at the question's sample values, so, as for the
     clustered standard error, sum_q d_q^2 is kept as a running sum of increments
     (d + delta)^2 - d^2 in value order within each question. -#}
-{%- set z = z_score(ci_level()) -%}
+{%- set z = 'critical_value.z' -%}
 
 with
 
@@ -289,6 +289,14 @@ measured as (
 
 ),
 
+critical_value as (
+
+    -- the band's z, computed once: its expression (AS241) is long, and DuckDB takes
+    -- longer to plan it at each use than to build the mart on a thousand samples
+    select {{ z_score(ci_level()) }} as z
+
+),
+
 final as (
 
     select
@@ -312,6 +320,7 @@ final as (
             as {{ type_double() }}) as ci_upper,
         limit_scale
     from measured
+    cross join critical_value
 
 )
 

@@ -2,7 +2,7 @@
     each limit's shared grid, with standard error and a band. With the default vars
     (se_method sample, ci_method normal) the semantics of
     inspect_viz.view.scores_by_limit_df (see the README); docs/statistics.md has the rest. -#}
-{%- set z = z_score(ci_level()) -%}
+{%- set z = 'critical_value.z' -%}
 
 with
 
@@ -185,13 +185,22 @@ measured as (
 
 ),
 
+critical_value as (
+
+    -- the band's z, computed once: its expression (AS241) is long, and DuckDB takes
+    -- longer to plan it at each use than to build the mart on a thousand samples
+    select {{ z_score(ci_level()) }} as z
+
+),
+
 banded as (
 
     select
-        *,
+        measured.*,
         {{ ci_level() }} as ci_level,
         {{ curve_band_columns_sql(z) }}
     from measured
+    cross join critical_value
 
 ),
 

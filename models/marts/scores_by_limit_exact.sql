@@ -1,7 +1,7 @@
 {#- The success curve at every value where it can move: one row per distinct sample
     value of each curve, the rate counting every sample with value <= it. No grid, so
     no jump is hidden between two thresholds. Same statistics as scores_by_limit. -#}
-{%- set z = z_score(ci_level()) -%}
+{%- set z = 'critical_value.z' -%}
 
 with
 
@@ -85,12 +85,21 @@ measured as (
 
 ),
 
+critical_value as (
+
+    -- the band's z, computed once: its expression (AS241) is long, and DuckDB takes
+    -- longer to plan it at each use than to build the mart on a thousand samples
+    select {{ z_score(ci_level()) }} as z
+
+),
+
 banded as (
 
     select
-        *,
+        measured.*,
         {{ curve_band_columns_sql(z) }}
     from measured
+    cross join critical_value
 
 ),
 

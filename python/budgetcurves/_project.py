@@ -6,14 +6,57 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-#: The repository root: the dbt project that ships with this package.
-PROJECT_DIR = Path(
-    os.environ.get("BUDGETCURVES_PROJECT_DIR") or Path(__file__).resolve().parents[2]
-)
 DEFAULT_DB = "budgetcurves.duckdb"
+
+
+def _find_project() -> tuple[Path, bool]:
+    """The dbt project and whether it is a working copy (dbt may write beside it).
+
+    ``BUDGETCURVES_PROJECT_DIR`` first; then the copy an installed wheel carries as
+    package data (``budgetcurves/dbt_project``); then, in a source checkout (an
+    editable install), the repository root, which is the dbt project itself.
+    """
+    named = os.environ.get("BUDGETCURVES_PROJECT_DIR")
+    if named:
+        return Path(named), True
+    packaged = files("budgetcurves") / "dbt_project"
+    if packaged.is_dir():
+        return Path(str(packaged)), False
+    return Path(__file__).resolve().parents[2], True
+
+
+#: The dbt project that ships with this package.
+PROJECT_DIR, PROJECT_IS_CHECKOUT = _find_project()
+
+
+def cache_dir() -> Path:
+    """The user's cache folder for budgetcurves (``BUDGETCURVES_CACHE_DIR`` overrides):
+    the compiled SQL, and dbt's artefacts when the project is an installed package."""
+    named = os.environ.get("BUDGETCURVES_CACHE_DIR")
+    if named:
+        return Path(named)
+    from platformdirs import user_cache_path
+
+    return user_cache_path("budgetcurves", appauthor=False)
+
+
+def _artefact_paths(command: Sequence[str]) -> list[str]:
+    """Where dbt writes ``target/`` and ``logs/``: beside a checkout's project as dbt
+    does, or, for an installed package (site-packages is not ours to write), in the
+    user's cache. A command naming its own paths keeps them."""
+    if PROJECT_IS_CHECKOUT:
+        return []
+    base = cache_dir() / "dbt"
+    paths = []
+    if "--target-path" not in command:
+        paths += ["--target-path", str(base / "target")]
+    if "--log-path" not in command:
+        paths += ["--log-path", str(base / "logs")]
+    return paths
 
 
 class DbtError(RuntimeError):
@@ -60,6 +103,7 @@ def run_dbt(
     from dbt.cli.main import dbtRunner
 
     args = [*command, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    args += _artefact_paths(command)
     if target:
         args += ["--target", target]
     if variables:

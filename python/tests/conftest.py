@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,9 @@ import pytest
 
 from budgetcurves._project import PROJECT_DIR, run_dbt
 from budgetcurves.ingest import ingest
+
+# compiled plans go to target/ (generated, kept between local runs), not the user's cache
+os.environ.setdefault("BUDGETCURVES_CACHE_DIR", str(PROJECT_DIR / "target" / "cache"))
 
 EXAMPLE_LOGS = PROJECT_DIR / "examples" / "logs"
 EXAMPLE_EXPORT = PROJECT_DIR / "examples" / "samples.parquet"

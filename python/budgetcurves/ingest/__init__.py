@@ -7,7 +7,7 @@ from ._progress import ProgressBar
 from ._read import KNOWN_FORMAT_VERSIONS, LogReadError, ParsedFile
 from ._spark import SparkWarehouse, spark_session
 from ._warehouse import DuckDBWarehouse, Warehouse, as_warehouse
-from ._write import ensure_landing
+from ._write import ensure_landing, load_frame
 
 __all__ = [
     "KNOWN_FORMAT_VERSIONS",
@@ -24,6 +24,7 @@ __all__ = [
     "discover",
     "ensure_landing",
     "ingest",
+    "load_frame",
     "read_any",
     "spark_session",
 ]

@@ -63,26 +63,33 @@ class ExportQueries:
 
 
 def export_queries(
-    con: duckdb.DuckDBPyConnection, path: str, local_path: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    path: str,
+    local_path: str | None = None,
+    table: pa.Table | None = None,
 ) -> ExportQueries:
     """Open the export ``path`` as the temporary view ``bc_export`` of ``con`` and return
     the queries over it; raises :class:`LogReadError` naming what is missing.
 
     ``local_path`` is where the bytes are when ``path`` (the name loaded into the
-    landing tables) is remote.
+    landing tables) is remote; ``table``, an export already in memory as Arrow (a
+    notebook's frame), which DuckDB then scans in place.
     """
     suffix = Path(path).suffix.lower()
     reader = "read_parquet" if suffix == ".parquet" else "read_csv"
     options = "" if suffix == ".parquet" else ", header = true, sample_size = -1"
     try:
-        source = _literal(local_path or path)
-        con.execute(
-            f"create or replace temp view bc_export as select * from {reader}({source}{options})"
-        )
+        if table is not None:
+            con.register("bc_export_table", table)
+            source = "bc_export_table"
+        else:
+            source = f"{reader}({_literal(local_path or path)}{options})"
+        con.execute(f"create or replace temp view bc_export as select * from {source}")
         described = con.execute("describe bc_export").fetchall()
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
-        raise LogReadError(path, f"not a readable {suffix[1:]} file: {first}") from None
+        what = "frame" if table is not None else f"{suffix[1:]} file"
+        raise LogReadError(path, f"not a readable {what}: {first}") from None
     types = {row[0]: str(row[1]).upper() for row in described}
     missing = [c for c in REQUIRED if c not in types]
     if missing:

@@ -159,16 +159,21 @@ def write_new_files(
 
 
 def write_export(
-    con: duckdb.DuckDBPyConnection, path: str, stamp: FileStamp, local_path: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    path: str,
+    stamp: FileStamp,
+    local_path: str | None = None,
+    table: pa.Table | None = None,
 ) -> tuple[list[str], int, int, list[str]]:
     """Load a samples_df export as :func:`write_file` loads a parsed file, but with
     DuckDB reading the file straight into the landing tables: the rows never pass
-    through Python, so memory stays bounded however large the export.
+    through Python, so memory stays bounded however large the export. ``table``: the
+    export as an Arrow table in memory (loaded under the name ``path``).
 
     Returns the files whose evals it took over, the samples it replaced, the samples
     it added and the notes on the file; raises :class:`LogReadError` for a bad export.
     """
-    queries = export_queries(con, path, local_path)
+    queries = export_queries(con, path, local_path, table)
     order = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
     # the landing tables have no order: letting DuckDB write in any order streams
     con.execute("set preserve_insertion_order = false")
@@ -293,3 +298,16 @@ def forget_file(con: duckdb.DuckDBPyConnection, path: str) -> int:
         con.execute("rollback")
         raise
     return removed
+
+
+#: The name a frame handed over in memory is loaded under (its ``log_file``).
+FRAME_NAME = "<frame>"
+
+
+def load_frame(con: duckdb.DuckDBPyConnection, table: pa.Table) -> list[str]:
+    """A ``samples_df`` frame, as an Arrow table, into the landing tables of ``con``
+    (created if missing) as an export file would load: DuckDB scans the table in
+    place. Returns the notes on it; raises :class:`LogReadError` as for an export."""
+    ensure_landing(con)
+    stamp = FileStamp(size=table.nbytes, mtime_ns=0)
+    return write_export(con, FRAME_NAME, stamp, table=table)[3]

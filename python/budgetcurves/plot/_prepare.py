@@ -1,21 +1,18 @@
 """Data shaping for notebook users, kept apart from drawing (as inspect_viz's ``*_df``).
 
-``scores_by_limit_df`` holds no statistics of its own: it hands the samples to
-the project's ingest and dbt models on a throwaway DuckDB and reads the mart
-back, so the numbers are the mart's by construction.
+``scores_by_limit_df`` holds no statistics of its own: it hands the samples to the
+project's export reader and runs the project's dbt models, compiled once and kept
+in the user's cache (:mod:`budgetcurves._compiled`), on an in-memory DuckDB; the
+numbers are the mart's by construction.
 """
 
 from __future__ import annotations
 
 import math
-import tempfile
-from pathlib import Path
 from typing import Any, Literal
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ._data import read_scores
 from ._frame import as_frame, require
@@ -34,9 +31,10 @@ def scores_by_limit_df(
 
     A drop-in for ``inspect_viz.view.scores_by_limit_df``: the same arguments, the
     same numbers, in the mart's columns (``limit_value``, ``sample_count``, the band,
-    ``model_display_name``...), ready for ``scores_by_limit``. The frame is written
-    to a temporary parquet file, ingested, and built with the project's dbt models
-    on a temporary DuckDB (a few seconds; the frame is not modified).
+    ``model_display_name``...), ready for ``scores_by_limit``. The frame is handed to
+    an in-memory DuckDB through Arrow and built with the project's dbt models,
+    compiled by dbt on the first call with these options and cached (the frame is
+    not modified). The data tests run too: a failing one is a ``ValueError``.
 
     Args:
        df: Sample summaries and eval information, as from
@@ -68,30 +66,24 @@ def scores_by_limit_df(
         if statuses:
             variables["statuses"] = statuses
 
-    from .._project import DbtError, run_dbt
-    from ..ingest import ingest
+    from .._compiled import MEMORY_DATABASE, DataTestError, compiled_plan, memory_database
+    from .._project import DbtError
+    from ..ingest import LogReadError, load_frame
 
-    with tempfile.TemporaryDirectory(prefix="budgetcurves-") as tmp:
-        work = Path(tmp)
-        export = work / "samples.parquet"
-        pq.write_table(_as_export(frame, score, scorer), export)
-        db = work / "scores.duckdb"
-        with duckdb.connect(str(db)) as con:
-            summary = ingest([str(export)], con)
-        if summary.errors:
-            raise ValueError(summary.errors[0].reason)
-        command = ["build", "--select", "+scores_by_limit", "model_info"]
-        # the data tests check these samples; the unit tests check the SQL itself, on
-        # fixed rows, which `make test` does once (they would add ~2 s to every call)
-        command += ["--exclude-resource-type", "unit_test"]
-        # dbt's artefacts go with the database, not into the project: calls stay
-        # independent of each other and of builds running in the project
-        command += ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    try:
+        plan = compiled_plan(variables, MEMORY_DATABASE)
+    except DbtError as exc:
+        raise ValueError(f"{exc} (dbt's output above says why)") from None
+    with memory_database() as con:
         try:
-            run_dbt(command, db=db, variables=variables, quiet=True)
-        except DbtError as exc:
-            raise ValueError(f"{exc} (dbt's output above says why)") from None
-        return read_scores(db, limit=limit)
+            load_frame(con, _as_export(frame, score, scorer))
+        except LogReadError as exc:
+            raise ValueError(exc.reason) from None
+        try:
+            plan.execute(con, "scores_by_limit", "model_info")
+        except DataTestError as exc:
+            raise ValueError(str(exc)) from None
+        return read_scores(con, limit=limit)
 
 
 def _as_export(frame: pd.DataFrame, score: str, scorer: str) -> pa.Table:

@@ -1,0 +1,418 @@
+"""Answers without a dbt run: the project's SQL, compiled once by dbt, run by DuckDB.
+
+The dbt models stay the only definition of the SQL. The first time a project, a
+set of vars, a database name and a dbt version meet, dbt loads the seeds and the
+staging views on a scratch database and compiles the project; what it compiled is
+kept in the user's cache as a *plan*: every model's and data test's SQL in DAG
+order, each model's materialization and enforced contract, and the seeds' rows as
+Parquet. Every later call reads the plan and executes it on a DuckDB connection in
+this process: no dbt import, no parse, no scheduling of sixty nodes.
+
+What a plan executes is what ``dbt build`` runs on DuckDB: seeds, then views and
+tables (a contracted table is created with its declared column types, then
+filled), in one transaction; then the data tests, whose failures are counted with
+each test's own ``fail_calc``, ``warn_if`` and ``error_if``, and a test of
+severity ``error`` that fails is an error. dbt's unit tests check the SQL on
+fixed rows, not the data: they stay with ``make test``, as in ``budgetcurves build``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from . import __version__
+from ._project import PROJECT_DIR, DbtError, cache_dir, run_dbt
+
+#: Bumped when the plan's shape changes, so an old cache is never read as a new one.
+PLAN_FORMAT = 1
+#: What the compiled SQL depends on in the project (``analysis`` is not executed).
+PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
+#: The database a plan runs in when no file is named (an in-memory DuckDB of this name).
+MEMORY_DATABASE = "budgetcurves"
+
+
+class DataTestError(DbtError):
+    """A data test of severity ``error`` found failing rows: the build failed, as
+    ``dbt build`` would."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node of the plan: a seed, a model (view or table) or a data test."""
+
+    unique_id: str
+    kind: str  # "seed", "view", "table" or "test"
+    name: str
+    relation: str  # the quoted relation (for a test: the model it is attached to, or "")
+    sql: str  # compiled SQL; for a seed, its Parquet file in the plan's folder
+    depends_on: tuple[str, ...] = ()
+    #: an enforced contract's columns, as (name, data_type), in order
+    columns: tuple[tuple[str, str], ...] = ()
+    #: a data test's configuration, as dbt reads it
+    severity: str = "error"
+    fail_calc: str = "count(*)"
+    warn_if: str = "!= 0"
+    error_if: str = "!= 0"
+    limit: int | None = None
+
+
+@dataclass
+class TestResult:
+    name: str
+    failures: int
+    status: str  # "pass", "warn" or "error"
+
+
+@dataclass
+class Plan:
+    """The compiled project, ready to execute on a DuckDB connection."""
+
+    folder: Path
+    database: str
+    steps: list[Step] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ selection
+
+    def select(self, *names: str) -> list[Step]:
+        """The models and seeds ``names`` with everything upstream of them, in DAG
+        order, then the data tests all of whose parents are among them; every step
+        when no name is given."""
+        if not names:
+            return list(self.steps)
+        by_id = {step.unique_id: step for step in self.steps}
+        known = {step.name: step.unique_id for step in self.steps if step.kind != "test"}
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise ValueError(f"no model or seed named {', '.join(unknown)} in the project")
+        wanted: set[str] = set()
+        todo = [known[name] for name in names]
+        while todo:
+            unique_id = todo.pop()
+            if unique_id in wanted or unique_id not in by_id:
+                continue
+            wanted.add(unique_id)
+            todo.extend(by_id[unique_id].depends_on)
+        tests = {
+            step.unique_id
+            for step in self.steps
+            if step.kind == "test" and step.depends_on and set(step.depends_on) <= wanted
+        }
+        return [step for step in self.steps if step.unique_id in wanted | tests]
+
+    # ------------------------------------------------------------------ execution
+
+    def execute(self, con: duckdb.DuckDBPyConnection, *names: str) -> list[TestResult]:
+        """Build ``names`` (and what they read; everything by default) on ``con``, whose
+        catalog must be the plan's database, then run their data tests.
+
+        Raises :class:`DataTestError` naming every failing error-severity test, and
+        ``duckdb.Error`` when a model's SQL fails (the transaction is rolled back).
+        """
+        steps = self.select(*names)
+        # as profiles.yml sets it for dbt: no model needs its rows in insertion order
+        con.execute("set preserve_insertion_order = false")
+        kinds = _existing_kinds(con, self.database)
+        con.execute("begin transaction")
+        try:
+            for step in steps:
+                if step.kind != "test":
+                    for statement in self._statements(step, kinds.get(step.relation)):
+                        con.execute(statement)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        results = self._test(con, [step for step in steps if step.kind == "test"])
+        failed = [r for r in results if r.status == "error"]
+        if failed:
+            raise DataTestError(
+                f"{len(failed)} data test{'s' if len(failed) > 1 else ''} failed: "
+                + "; ".join(f"{r.name} ({r.failures} failing rows)" for r in failed)
+            )
+        return results
+
+    def _statements(self, step: Step, existing: str | None) -> Iterable[str]:
+        # an object of the other kind is dropped first, as dbt does when a
+        # model's materialization changes
+        if existing == "VIEW" and step.kind != "view":
+            yield f"drop view {step.relation}"
+        elif existing == "BASE TABLE" and step.kind == "view":
+            yield f"drop table {step.relation}"
+        if step.kind == "view":
+            yield f"create or replace view {step.relation} as (\n{step.sql}\n)"
+        elif step.kind == "seed":
+            rows = f"read_parquet({_literal(str(self.folder / step.sql))})"
+            yield f"create or replace table {step.relation} as select * from {rows}"
+        elif step.columns:  # an enforced contract: the declared types, then the rows
+            names = ", ".join(_quote(name) for name, _ in step.columns)
+            types = ", ".join(f"{_quote(name)} {data_type}" for name, data_type in step.columns)
+            yield f"create or replace table {step.relation} ({types})"
+            yield (
+                f"insert into {step.relation} ({names})\n"
+                f"select {names} from (\n{step.sql}\n) as model_subq"
+            )
+        else:
+            yield f"create or replace table {step.relation} as (\n{step.sql}\n)"
+
+    @staticmethod
+    def _test(con: duckdb.DuckDBPyConnection, tests: list[Step]) -> list[TestResult]:
+        """Every test in one query (DuckDB runs the branches in parallel), each
+        wrapped as dbt's ``get_test_sql`` wraps it."""
+        if not tests:
+            return []
+        branches = []
+        for index, test in enumerate(tests):
+            limit = f"\nlimit {int(test.limit)}" if test.limit is not None else ""
+            branches.append(
+                f"select {index} as test_index, {test.fail_calc} as failures, "
+                f"{test.fail_calc} {test.warn_if} as should_warn, "
+                f"{test.fail_calc} {test.error_if} as should_error\n"
+                f"from (\n{test.sql}{limit}\n) as dbt_internal_test"
+            )
+        rows = con.execute("\nunion all\n".join(branches)).fetchall()
+        results = []
+        for index, failures, should_warn, should_error in sorted(rows):
+            test = tests[index]
+            if test.severity == "error" and should_error:
+                status = "error"
+            elif should_warn:
+                status = "warn"
+            else:
+                status = "pass"
+            results.append(TestResult(test.name, int(failures or 0), status))
+        return results
+
+
+# ---------------------------------------------------------------------------- the cache
+
+
+def project_fingerprint(project: Path = PROJECT_DIR) -> str:
+    """A hash of every file the compiled SQL depends on: names and contents."""
+    digest = hashlib.sha256()
+    for part in PROJECT_PARTS:
+        path = project / part
+        found = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in found:
+            if file.is_file() and "__pycache__" not in file.parts:
+                digest.update(file.relative_to(project).as_posix().encode() + b"\0")
+                digest.update(file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def plan_key(variables: Mapping[str, Any], database: str, project: Path = PROJECT_DIR) -> str:
+    """What a plan is valid for: the project's files, the vars, the database's name
+    (dbt writes it into every relation), the adapter and the versions involved."""
+    identity = {
+        "format": PLAN_FORMAT,
+        "budgetcurves": __version__,
+        "dbt-core": version("dbt-core"),
+        "adapter": "duckdb",
+        "dbt-duckdb": version("dbt-duckdb"),
+        "duckdb": duckdb.__version__,
+        "project": project_fingerprint(project),
+        "vars": dict(variables),
+        "database": database,
+    }
+    text = json.dumps(identity, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def compiled_plan(variables: Mapping[str, Any], database: str = MEMORY_DATABASE) -> Plan:
+    """The plan for ``variables`` on a database named ``database``: read from the
+    cache, or compiled by dbt and cached (a few seconds, once).
+
+    Raises :class:`budgetcurves._project.DbtError` when dbt rejects the project or
+    the vars (a var check failing at compile time names the var).
+    """
+    root = cache_dir() / "compiled"
+    folder = root / plan_key(variables, database)
+    plan = _read_plan(folder)
+    if plan is not None:
+        return plan
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root, prefix=".compiling-") as scratch:
+        built = _compile(Path(scratch), variables, database)
+        try:  # the rename is atomic: a reader sees the whole plan or none
+            built.rename(folder)
+        except OSError:  # another process cached the same plan first: keep theirs
+            if _read_plan(folder) is None:
+                raise
+    plan = _read_plan(folder)
+    assert plan is not None
+    return plan
+
+
+def _read_plan(folder: Path) -> Plan | None:
+    try:
+        text = (folder / "plan.json").read_text()
+    except OSError:
+        return None
+    data = json.loads(text)
+    steps = [
+        Step(
+            **{
+                **step,
+                "depends_on": tuple(step["depends_on"]),
+                "columns": tuple(tuple(column) for column in step["columns"]),
+            }
+        )
+        for step in data["steps"]
+    ]
+    return Plan(folder, data["database"], steps)
+
+
+def _compile(scratch: Path, variables: Mapping[str, Any], database: str) -> Path:
+    """Compile the project with dbt on a scratch database named ``database`` and
+    write the plan to ``scratch/plan``: its ``plan.json`` and the seeds' Parquet."""
+    db = scratch / f"{database}.duckdb"
+    paths = ["--target-path", str(scratch / "target"), "--log-path", str(scratch / "logs")]
+    # the seeds' rows, and the staging views a var check inspects at compile time
+    # (`extra_limits` names columns of stg_inspect__samples)
+    run_dbt(
+        ["build", "--select", "resource_type:seed", "path:models/staging"]
+        + ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test", *paths],
+        db=db,
+        variables=variables,
+        quiet=True,
+    )
+    run_dbt(["compile", *paths], db=db, variables=variables, quiet=True)
+    manifest = json.loads((scratch / "target" / "manifest.json").read_text())
+    out = scratch / "plan"
+    (out / "seeds").mkdir(parents=True)
+    steps = _steps(manifest)
+    with duckdb.connect(str(db), read_only=True) as con:
+        for step in steps:
+            if step.kind == "seed":
+                target = _literal(str(out / step.sql))
+                con.execute(f"copy (select * from {step.relation}) to {target} (format parquet)")
+    plan = {"format": PLAN_FORMAT, "database": database, "steps": [asdict(s) for s in steps]}
+    (out / "plan.json").write_text(json.dumps(plan, indent=1))
+    return out
+
+
+def _steps(manifest: Mapping[str, Any]) -> list[Step]:
+    """The manifest's enabled seeds, models and data tests in an order where every
+    node comes after what it reads (dbt's DAG); unit tests are left out."""
+    nodes = {
+        unique_id: node
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] in ("seed", "model", "test")
+        and node.get("config", {}).get("enabled", True)
+    }
+    steps: dict[str, Step] = {}
+    for unique_id, node in nodes.items():
+        depends_on = tuple(d for d in node["depends_on"].get("nodes", []) if d in nodes)
+        config = node.get("config", {})
+        kind = node["resource_type"]
+        if kind == "seed":
+            parquet = f"seeds/{node['name']}.parquet"
+            steps[unique_id] = Step(unique_id, "seed", node["name"], node["relation_name"], parquet)
+            continue
+        sql = node.get("compiled_code")
+        if sql is None:
+            raise RuntimeError(f"dbt did not compile {unique_id}")
+        if kind == "model":
+            materialized = config.get("materialized")
+            if materialized not in ("view", "table"):
+                raise RuntimeError(f"{unique_id}: materialized {materialized!r} is not supported")
+            contract = config.get("contract", {}).get("enforced", False)
+            columns = tuple(
+                (column["name"], column["data_type"])
+                for column in node.get("columns", {}).values()
+                if contract
+            )
+            relation = node["relation_name"]
+            steps[unique_id] = Step(
+                unique_id, materialized, node["name"], relation, sql, depends_on, columns
+            )
+        else:
+            limit = config.get("limit")
+            steps[unique_id] = Step(
+                unique_id,
+                "test",
+                node["name"],
+                "",
+                sql,
+                depends_on,
+                severity=str(config.get("severity", "error")).lower(),
+                fail_calc=config.get("fail_calc") or "count(*)",
+                warn_if=config.get("warn_if") or "!= 0",
+                error_if=config.get("error_if") or "!= 0",
+                limit=int(limit) if limit is not None else None,
+            )
+    return _in_dag_order(steps)
+
+
+def _in_dag_order(steps: Mapping[str, Step]) -> list[Step]:
+    """Kahn's order, ties broken by name, so a plan is the same from run to run."""
+    waiting = {uid: set(step.depends_on) for uid, step in steps.items()}
+    ordered: list[Step] = []
+    ready = sorted((uid for uid, deps in waiting.items() if not deps), key=_sort_key(steps))
+    while ready:
+        uid = ready.pop(0)
+        ordered.append(steps[uid])
+        del waiting[uid]
+        freed = [other for other, deps in waiting.items() if uid in deps]
+        for other in freed:
+            waiting[other].discard(uid)
+        ready = sorted(
+            {*ready, *(other for other in freed if not waiting[other])}, key=_sort_key(steps)
+        )
+    if waiting:
+        raise RuntimeError(f"the project's DAG has a cycle through {', '.join(sorted(waiting))}")
+    return ordered
+
+
+def _sort_key(steps: Mapping[str, Step]):
+    order = {"seed": 0, "view": 1, "table": 1, "test": 2}
+    return lambda uid: (order[steps[uid].kind], steps[uid].name)
+
+
+def _existing_kinds(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, str]:
+    """The objects already in ``database``, by quoted relation: 'BASE TABLE' or 'VIEW'."""
+    rows = con.execute(
+        "select table_catalog, table_schema, table_name, table_type "
+        "from information_schema.tables where table_catalog = ?",
+        [database],
+    ).fetchall()
+    return {
+        ".".join(_quote(part) for part in (catalog, schema, name)): kind
+        for catalog, schema, name, kind in rows
+    }
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def memory_database() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB whose catalog is named as the plans for no file expect."""
+    con = duckdb.connect()
+    con.execute(f"attach ':memory:' as {_quote(MEMORY_DATABASE)}")
+    con.execute(f"use {_quote(MEMORY_DATABASE)}")
+    return con
+
+
+def clear_cache() -> None:
+    """Remove every cached plan (they are rebuilt on the next call)."""
+    shutil.rmtree(cache_dir() / "compiled", ignore_errors=True)
+
+
+def database_name(db: str | os.PathLike[str]) -> str:
+    """The catalog name DuckDB (and so dbt-duckdb) gives a database file: its stem."""
+    return Path(db).stem

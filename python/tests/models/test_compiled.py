@@ -1,0 +1,126 @@
+"""The compiled path (dbt's SQL, cached, executed by DuckDB in-process) builds the
+same marts as ``dbt build``, runs the same data tests, and reuses what it compiled."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from budgetcurves import _compiled
+from budgetcurves._compiled import DataTestError, compiled_plan, database_name, plan_key
+from budgetcurves._project import PROJECT_DIR, DbtError, build_command, run_dbt
+from budgetcurves.ingest import ingest
+
+from ..conftest import EXAMPLE_LOGS
+
+MARTS = (
+    "scores_by_limit",
+    "scores_by_limit_exact",
+    "budget_to_reach",
+    "paired_differences_by_limit",
+)
+TOLERANCE = 1e-12
+#: every option that changes the SQL at once: facets, the clustered standard error,
+#: Wilson bands, an extra limit, a `where`, paired differences, another grid
+NON_DEFAULT = {
+    "facet": ["task_name", "epoch"],
+    "se_method": "clustered",
+    "ci_method": "wilson",
+    "extra_limits": ["output_tokens"],
+    "where": "epoch <= 2",
+    "paired_differences": True,
+    "steps": 17,
+    "ci_level": 0.9,
+}
+
+
+def _ingested(tmp_path: Path, logs: Path, name: str) -> Path:
+    db = tmp_path / f"{name}.duckdb"
+    with duckdb.connect(str(db)) as con:
+        ingest([str(logs)], con)
+    return db
+
+
+def _marts(db: Path) -> dict[str, pd.DataFrame]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {m: con.execute(f"select * from main.{m} order by all").df() for m in MARTS}
+
+
+@pytest.mark.parametrize("variables", [{}, NON_DEFAULT], ids=["defaults", "non-default"])
+@pytest.mark.parametrize("source", ["examples", "real"])
+def test_compiled_marts_equal_dbt_build(tmp_path, real_logs, source, variables):
+    logs = EXAMPLE_LOGS if source == "examples" else real_logs
+    by_dbt = _ingested(tmp_path, logs, "by_dbt")
+    compiled = tmp_path / "compiled.duckdb"
+    shutil.copyfile(by_dbt, compiled)
+
+    run_dbt(build_command(), db=by_dbt, variables=variables, quiet=True)
+    plan = compiled_plan(variables, database_name(compiled))
+    with duckdb.connect(str(compiled)) as con:
+        plan.execute(con)
+
+    expected, got = _marts(by_dbt), _marts(compiled)
+    for mart in MARTS:
+        assert list(got[mart].columns) == list(expected[mart].columns), mart
+        assert list(got[mart].dtypes) == list(expected[mart].dtypes), mart
+        if mart != "paired_differences_by_limit" or variables:
+            assert len(expected[mart]) > 0, f"{mart} is empty: the comparison would prove nothing"
+        pd.testing.assert_frame_equal(
+            got[mart], expected[mart], check_exact=False, rtol=0, atol=TOLERANCE, obj=mart
+        )
+
+
+def test_a_failing_data_test_is_an_error_on_both_paths(tmp_path):
+    db = _ingested(tmp_path, EXAMPLE_LOGS, "broken")
+    with duckdb.connect(str(db)) as con:  # the same sample twice: staging's key test fails
+        con.execute("insert into inspect.samples select * from inspect.samples limit 1")
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(db, copy)
+
+    with pytest.raises(DbtError):
+        run_dbt(build_command(), db=db, quiet=True)
+    plan = compiled_plan({}, database_name(copy))
+    with duckdb.connect(str(copy)) as con, pytest.raises(DataTestError) as failed:
+        plan.execute(con)
+    assert "unique_combination_of_columns_stg_inspect__samples" in str(failed.value)
+    assert "(1 failing rows)" in str(failed.value)
+
+
+def test_a_plan_is_compiled_once_then_read_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("BUDGETCURVES_CACHE_DIR", str(tmp_path / "cache"))
+    first = compiled_plan({"steps": 7})
+    assert (first.folder / "plan.json").exists()
+    assert {step.name for step in first.steps} >= {"scores_by_limit", "model_info"}
+
+    def no_dbt(*args, **kwargs):
+        raise AssertionError("dbt ran although the plan was cached")
+
+    monkeypatch.setattr(_compiled, "run_dbt", no_dbt)
+    again = compiled_plan({"steps": 7})
+    assert again.folder == first.folder and again.steps == first.steps
+    with pytest.raises(AssertionError, match="dbt ran"):  # other vars: another plan
+        compiled_plan({"steps": 8})
+
+
+def test_the_plan_key_follows_the_project_files_vars_and_database(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT_DIR / "models", project / "models")
+    shutil.copy(PROJECT_DIR / "dbt_project.yml", project)
+    key = plan_key({"steps": 5}, "budgetcurves", project)
+    assert plan_key({"steps": 5}, "budgetcurves", project) == key
+    assert plan_key({"steps": 6}, "budgetcurves", project) != key
+    assert plan_key({"steps": 5}, "other", project) != key
+    mart = project / "models" / "marts" / "scores_by_limit.sql"
+    mart.write_text(mart.read_text() + "\n-- edited\n")
+    assert plan_key({"steps": 5}, "budgetcurves", project) != key
+
+
+def test_bad_vars_are_named_when_compiling(tmp_path, monkeypatch):
+    monkeypatch.setenv("BUDGETCURVES_CACHE_DIR", str(tmp_path / "cache"))
+    with pytest.raises(DbtError):
+        compiled_plan({"se_method": "bootstrap"})
+    assert not list((tmp_path / "cache" / "compiled").glob("[!.]*")), "a failed compile was cached"
