@@ -260,8 +260,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop_helper_processes() -> None:
+    """Stop multiprocessing's resource tracker, which dbt starts, and wait for it:
+    left to notice our exit, it outlives the command (a zombie until reaped), and a
+    command returns with nothing of its own still running."""
+    import multiprocessing.resource_tracker as tracker
+
+    stop = getattr(tracker._resource_tracker, "_stop", None)  # Python >= 3.11
+    if stop is not None and getattr(tracker._resource_tracker, "_pid", None) is not None:
+        stop()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    finally:
+        _stop_helper_processes()
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return args.func(args)
     except UserError as exc:
