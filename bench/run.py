@@ -13,6 +13,11 @@ floor    the aggregation SQL for one limit vs sorting that limit's values.
 logs     reading many .eval logs: ``budgetcurves ingest`` vs ``samples_df``, same rows.
 refresh  one new log into the largest warehouse vs into an empty one.
 demo     ``budgetcurves run examples/logs``, and where its time goes.
+interactive
+         answers without a dbt run: the warm drop-in vs the reference in one process
+         (1e3 to 1e6 samples) and where its time goes; a fresh process's first answer;
+         ``budgetcurves run`` on the example logs and on the 1e6 export vs the
+         reference's workflow.
 
 Medians of ``--repeat`` runs. Data and databases go under ``target/bench``.
 """
@@ -79,7 +84,12 @@ def export_for(n: int) -> Path:
 
 
 #: dbt's target and log paths for the bench's builds, apart from anyone else's runs
-DBT_ENV = {"DBT_TARGET_PATH": str(DBT_TARGET), "DBT_LOG_PATH": str(WORK / "dbt-logs")}
+DBT_ENV = {
+    "DBT_TARGET_PATH": str(DBT_TARGET),
+    "DBT_LOG_PATH": str(WORK / "dbt-logs"),
+    # the compiled plans of `budgetcurves run` and the drop-in
+    "BUDGETCURVES_CACHE_DIR": str(WORK / "cache"),
+}
 
 
 def budgetcurves(*args: str) -> Run:
@@ -397,38 +407,144 @@ def section_refresh(results: dict, repeat: int) -> None:
 
 
 def section_demo(repeat: int) -> None:
-    say("## `budgetcurves run examples/logs`, and where the time goes")
+    say("## `budgetcurves run examples/logs` against the reference's workflow")
     say()
     db = WORK / "demo.duckdb"
     out = WORK / "demo.png"
-    command = [str(BIN / "budgetcurves"), "run", "examples/logs", "--db", str(db)]
-    walls = []
-    demo_target = WORK / "dbt-target-demo"
-    for index in range(repeat + 1):
+    logs = str(ROOT / "examples" / "logs")
+    command = [str(BIN / "budgetcurves"), "run", logs, "--db", str(db), "--out", str(out)]
+    cache = WORK / "demo-cache"
+    env = {**DBT_ENV, "BUDGETCURVES_CACHE_DIR": str(cache)}
+    shutil.rmtree(cache, ignore_errors=True)
+    fresh(db)
+    cold = run([*command, "--quiet"], env=env)  # a new project or vars: dbt compiles once
+    runs: dict[str, list[Run]] = {"reference": [], "project": []}
+    for _ in range(repeat):
+        runs["reference"].append(run([sys.executable, "-c", REFERENCE_WORKFLOW, logs]))
         fresh(db)
-        if index == 0:  # a fresh clone: dbt parses the whole project
-            shutil.rmtree(demo_target, ignore_errors=True)
-        env = {**DBT_ENV, "DBT_TARGET_PATH": str(demo_target)}
-        walls.append(run([*command, "--out", str(out), "--quiet"], env=env))
-    cold, walls = walls[0], walls[1:]
-    wall = median(walls)
+        runs["project"].append(run([*command, "--quiet"], env=env))
+    reference, wall = median(runs["reference"]), median(runs["project"])
     fresh(db)
     breakdown = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "_demo_breakdown.py"), str(db), str(out)],
         cwd=ROOT,
-        env={**os.environ, **DBT_ENV, "DBT_TARGET_PATH": str(demo_target)},
+        env={**os.environ, **env},
         check=True,
         capture_output=True,
         text=True,
     )
     parts = json.loads(breakdown.stdout.strip().splitlines()[-1])
     say(
-        f"Wall time: **{cold.seconds:.1f} s** on a fresh clone (dbt parses the whole "
-        f"project), **{wall.seconds:.1f} s** after that (median of {repeat}, partial "
-        f"parsing); peak {max(cold.peak_mb, wall.peak_mb):,.0f} MB."
+        f"`budgetcurves run` (ingest, build, PNG): **{wall.seconds:.2f} s** with the plan "
+        f"cached (median of {repeat}), {cold.seconds:.1f} s the first time (dbt compiles); "
+        f"the reference's workflow (`samples_df` + `scores_by_limit_df`, no plot) "
+        f"**{reference.seconds:.2f} s**: {reference.seconds / wall.seconds:.1f}x. "
+        f"Targets: >= 2x, < 2 s cached. Peak {wall.peak_mb:,.0f} MB."
     )
     say()
     table(["step", "s"], [[k, f"{v:.2f}"] for k, v in parts.items()])
+
+
+INTERACTIVE_SIZES = (1_000, 10_000, 100_000, 1_000_000)
+#: A fresh process doing what a notebook's first cell does, on the 1e4 export.
+FRESH_PROJECT = (
+    "import sys, pandas as pd, budgetcurves\n"
+    "frame = pd.read_parquet(sys.argv[1])\n"
+    "budgetcurves.scores_by_limit_df(frame, 'score_match', 'total_tokens')\n"
+)
+FRESH_REFERENCE = (
+    "import sys, warnings, pandas as pd\n"
+    "warnings.filterwarnings('ignore')\n"
+    "from inspect_viz.view import scores_by_limit_df\n"
+    "frame = pd.read_parquet(sys.argv[1])\n"
+    "scores_by_limit_df(frame, score='score_match', limit='total_tokens')\n"
+)
+#: The reference's workflow on a folder of logs: samples_df, then one limit's frame.
+REFERENCE_WORKFLOW = (
+    "import sys, warnings\n"
+    "warnings.filterwarnings('ignore')\n"
+    "from inspect_ai.analysis import EvalInfo, EvalModel, SampleSummary, samples_df\n"
+    "from inspect_viz.view import scores_by_limit_df\n"
+    "frame = samples_df(sys.argv[1], columns=SampleSummary + EvalInfo + EvalModel, quiet=True)\n"
+    "scores_by_limit_df(frame, score='score_match', limit='total_tokens')\n"
+)
+
+
+def section_interactive(repeat: int, sizes: tuple[int, ...] = INTERACTIVE_SIZES) -> None:
+    say("## Interactive answers: the compiled plan, no dbt run")
+    say()
+    say(
+        "Warm calls in one process on the same frame (each function called once first), "
+        f"interleaved, medians of {repeat}. Target: >= 5x at 1e3 to 1e5, >= 10x at 1e6."
+    )
+    say()
+    rows, parts_by_size = [], {}
+    for n in sizes:
+        done = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "_interactive.py"),
+                str(export_for(n)),
+                str(repeat),
+            ],
+            cwd=ROOT,
+            env={**os.environ, **DBT_ENV},
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        ratio = result["reference"] / result["project"]
+        rows.append(
+            [
+                size_label(n),
+                f"{result['reference']:.3f}",
+                f"{result['project']:.3f}",
+                f"{ratio:.1f}x",
+            ]
+        )
+        parts_by_size[size_label(n)] = result["parts"]
+    table(["N", "reference s", "drop-in s", "ratio"], rows)
+    say("Where the drop-in's time goes (s, medians):")
+    say()
+    labels = list(next(iter(parts_by_size.values())))
+    table(
+        ["step", *parts_by_size],
+        [[label, *(f"{parts[label]:.3f}" for parts in parts_by_size.values())] for label in labels],
+    )
+
+    export = export_for(10_000)
+    python = [sys.executable, "-c"]
+    fresh_runs: dict[str, list[Run]] = {"budgetcurves": [], "inspect_viz": []}
+    for _ in range(repeat):
+        fresh_runs["inspect_viz"].append(run([*python, FRESH_REFERENCE, str(export)]))
+        fresh_runs["budgetcurves"].append(run([*python, FRESH_PROJECT, str(export)], env=DBT_ENV))
+    ours, theirs = median(fresh_runs["budgetcurves"]), median(fresh_runs["inspect_viz"])
+    say(
+        f"A fresh Python process importing the package and answering for 1e4 samples "
+        f"(plan cached): budgetcurves **{ours.seconds:.2f} s**, inspect_viz "
+        f"**{theirs.seconds:.2f} s** ({theirs.seconds / ours.seconds:.1f}x)."
+    )
+    say()
+
+    db = WORK / "interactive.duckdb"
+    out = WORK / "interactive.png"
+    big = export_for(1_000_000)
+    end_to_end: dict[str, list[Run]] = {"reference": [], "project": []}
+    for _ in range(repeat):
+        end_to_end["reference"].append(reference_once(big))
+        fresh(db)
+        end_to_end["project"].append(
+            budgetcurves("run", str(big), "--db", str(db), "--out", str(out))
+        )
+    reference, project = median(end_to_end["reference"]), median(end_to_end["project"])
+    say(
+        f"`budgetcurves run` on the 1e6-sample export (ingest, build of every limit, PNG): "
+        f"**{project.seconds:.1f} s**, peak {project.peak_mb:,.0f} MB; the reference (read, "
+        f"one limit) **{reference.seconds:.1f} s**, peak {reference.peak_mb:,.0f} MB "
+        f"({reference.seconds / project.seconds:.1f}x; target >= 5x)."
+    )
+    say()
 
 
 # ----------------------------------------------------------------------------- main
@@ -456,7 +572,9 @@ def main() -> int:
     parser.add_argument("--sizes", default="1e5,1e6", help="comma-separated sample counts")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument(
-        "--only", default="table,sql,floor,logs,refresh,demo", help="sections to run"
+        "--only",
+        default="table,sql,floor,logs,refresh,demo,interactive",
+        help="sections to run",
     )
     parser.add_argument("--logs", type=int, default=1000, help=".eval logs for `logs`")
     parser.add_argument("--per-log", type=int, default=100, help="samples per log")
@@ -480,6 +598,8 @@ def main() -> int:
         section_refresh(results, args.repeat)
     if "demo" in only:
         section_demo(args.repeat)
+    if "interactive" in only:
+        section_interactive(args.repeat)
     out = WORK / f"report-{time.strftime('%Y%m%d-%H%M%S')}.md"
     out.write_text("\n".join(report) + "\n")
     print(f"report: {out.relative_to(ROOT)}")

@@ -1,7 +1,21 @@
 {#- The limits the curves are built for: each a numeric column of int_samples__scored.
-    The built-in ones, then the var `extra_limits` (columns of stg_inspect__samples). -#}
+    The built-in ones, then the var `extra_limits` (columns of stg_inspect__samples);
+    only those the var `limits` names, when it names some. -#}
 {% macro budget_limits() -%}
-    {{ return(builtin_budget_limits() + extra_limits()) }}
+    {%- set available = builtin_budget_limits() + extra_limits() -%}
+    {%- set chosen = var('limits', none) -%}
+    {%- if chosen is none -%}{{ return(available) }}{%- endif -%}
+    {%- if chosen is string -%}{%- set chosen = [chosen] -%}{%- endif -%}
+    {%- if chosen is mapping or chosen is not iterable or chosen | length == 0 -%}
+        {{ exceptions.raise_compiler_error("var 'limits' must be a non-empty list of limits (" ~ available | join(', ') ~ "), got '" ~ chosen ~ "'") }}
+    {%- endif -%}
+    {%- for name in chosen -%}
+        {%- if name is not string or name | lower not in available -%}
+            {{ exceptions.raise_compiler_error("var 'limits': '" ~ name ~ "' is not a limit; limits: " ~ available | join(', ')) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set wanted = chosen | map('lower') | list -%}
+    {{ return(available | select('in', wanted) | list) }}
 {%- endmacro %}
 
 {% macro builtin_budget_limits() -%}

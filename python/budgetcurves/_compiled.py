@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
@@ -112,9 +113,15 @@ class Plan:
 
     # ------------------------------------------------------------------ execution
 
-    def execute(self, con: duckdb.DuckDBPyConnection, *names: str) -> list[TestResult]:
+    def execute(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        *names: str,
+        timings: dict[str, float] | None = None,
+    ) -> list[TestResult]:
         """Build ``names`` (and what they read; everything by default) on ``con``, whose
-        catalog must be the plan's database, then run their data tests.
+        catalog must be the plan's database, then run their data tests. ``timings``,
+        when given, receives the seconds of each step by name (the tests as one).
 
         Raises :class:`DataTestError` naming every failing error-severity test, and
         ``duckdb.Error`` when a model's SQL fails (the transaction is rolled back).
@@ -127,13 +134,19 @@ class Plan:
         try:
             for step in steps:
                 if step.kind != "test":
+                    started = time.perf_counter()
                     for statement in self._statements(step, kinds.get(step.relation)):
                         con.execute(statement)
+                    if timings is not None:
+                        timings[step.name] = time.perf_counter() - started
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
             raise
+        started = time.perf_counter()
         results = self._test(con, [step for step in steps if step.kind == "test"])
+        if timings is not None:
+            timings["data tests"] = time.perf_counter() - started
         failed = [r for r in results if r.status == "error"]
         if failed:
             raise DataTestError(
@@ -210,10 +223,16 @@ def project_fingerprint(project: Path = PROJECT_DIR) -> str:
     return digest.hexdigest()
 
 
-def plan_key(variables: Mapping[str, Any], database: str, project: Path = PROJECT_DIR) -> str:
+def plan_key(
+    variables: Mapping[str, Any],
+    database: str,
+    project: Path = PROJECT_DIR,
+    kind: str = "plan",
+) -> str:
     """What a plan is valid for: the project's files, the vars, the database's name
     (dbt writes it into every relation), the adapter and the versions involved."""
     identity = {
+        "kind": kind,
         "format": PLAN_FORMAT,
         "budgetcurves": __version__,
         "dbt-core": version("dbt-core"),
@@ -274,31 +293,52 @@ def _read_plan(folder: Path) -> Plan | None:
 
 def _compile(scratch: Path, variables: Mapping[str, Any], database: str) -> Path:
     """Compile the project with dbt on a scratch database named ``database`` and
-    write the plan to ``scratch/plan``: its ``plan.json`` and the seeds' Parquet."""
+    write the plan to ``scratch/plan``: its ``plan.json`` and the seeds' Parquet.
+
+    One dbt invocation as a rule (``dbt compile``): the seeds' rows do not depend
+    on the vars, so they are loaded by ``dbt seed`` once per project and kept; the
+    staging views are built first only when ``extra_limits`` is set, whose check
+    reads their columns at compile time.
+    """
     db = scratch / f"{database}.duckdb"
     paths = ["--target-path", str(scratch / "target"), "--log-path", str(scratch / "logs")]
-    # the seeds' rows, and the staging views a var check inspects at compile time
-    # (`extra_limits` names columns of stg_inspect__samples)
-    run_dbt(
-        ["build", "--select", "resource_type:seed", "path:models/staging"]
-        + ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test", *paths],
-        db=db,
-        variables=variables,
-        quiet=True,
-    )
+    if variables.get("extra_limits"):
+        run_dbt(
+            ["run", "--select", "path:models/staging", *paths],
+            db=db,
+            variables=variables,
+            quiet=True,
+        )
     run_dbt(["compile", *paths], db=db, variables=variables, quiet=True)
     manifest = json.loads((scratch / "target" / "manifest.json").read_text())
-    out = scratch / "plan"
-    (out / "seeds").mkdir(parents=True)
     steps = _steps(manifest)
-    with duckdb.connect(str(db), read_only=True) as con:
-        for step in steps:
-            if step.kind == "seed":
-                target = _literal(str(out / step.sql))
-                con.execute(f"copy (select * from {step.relation}) to {target} (format parquet)")
+    out = scratch / "plan"
+    shutil.copytree(_seed_rows(steps, db, paths), out / "seeds")
     plan = {"format": PLAN_FORMAT, "database": database, "steps": [asdict(s) for s in steps]}
     (out / "plan.json").write_text(json.dumps(plan, indent=1))
     return out
+
+
+def _seed_rows(steps: list[Step], db: Path, paths: list[str]) -> Path:
+    """The folder of every seed's rows as Parquet, for this project: loaded by
+    ``dbt seed`` into ``db`` (with the seeds' configured column types) the first
+    time, then kept beside the plans."""
+    folder = cache_dir() / "seeds" / plan_key({}, "", kind="seeds")
+    if folder.is_dir():
+        return folder
+    run_dbt(["seed", *paths], db=db, quiet=True)
+    scratch = Path(tempfile.mkdtemp(dir=folder.parent.parent, prefix=".seeding-"))
+    with duckdb.connect(str(db), read_only=True) as con:
+        for step in steps:
+            if step.kind == "seed":
+                target = _literal(str(scratch / Path(step.sql).name))
+                con.execute(f"copy (select * from {step.relation}) to {target} (format parquet)")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        scratch.rename(folder)
+    except OSError:  # another process kept the same rows first
+        shutil.rmtree(scratch, ignore_errors=True)
+    return folder
 
 
 def _steps(manifest: Mapping[str, Any]) -> list[Step]:

@@ -60,7 +60,13 @@ def scores_by_limit_df(
     else:
         require(frame, limit)
     scorer = score[len(SCORE_PREFIX) :] if score.startswith(SCORE_PREFIX) else score
-    variables: dict[str, Any] = {"scorer": scorer, "scale": scale, "steps": steps}
+    # the one limit asked for: the others' curves would be built for nothing
+    variables: dict[str, Any] = {
+        "scorer": scorer,
+        "scale": scale,
+        "steps": steps,
+        "limits": [limit],
+    }
     if "status" in frame.columns:
         statuses = sorted(str(s) for s in frame["status"].dropna().unique())
         if statuses:
