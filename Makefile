@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DB ?= budgetcurves.duckdb
 OUT ?= out
 
-.PHONY: setup demo test test-python test-dbt test-postgres test-spark lint format bench clean
+.PHONY: setup demo test test-python test-dbt test-postgres test-spark lint format bench clean browser figures
 
 setup: $(STAMP)
 
@@ -30,6 +30,12 @@ test-python: setup
 test-dbt: setup
 	rm -f target/test.duckdb
 	BUDGETCURVES_DB=target/test.duckdb $(BIN)/dbt build --vars '{inspect_logs: examples/logs}'
+
+# Chromium and its driver from Debian's packages, for the tests of the report page
+# (python/tests/plot/test_html.py); they skip without it, except under CI
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
 # The same project on PostgreSQL: a throwaway cluster on loopback (PostgreSQL installed
 # from Debian's packages if missing), the loader, dbt build --target postgres, and
