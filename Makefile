@@ -69,5 +69,17 @@ bench: setup
 coverage: setup
 	$(BIN)/python scripts/coverage.py --figure docs/img/coverage.png
 
+# Every picture of the README and docs/ from the example logs, in the product's theme
+FIGURES_DB := target/figures.duckdb
+figures: setup
+	rm -f $(FIGURES_DB)
+	$(BIN)/budgetcurves run examples/logs --db $(FIGURES_DB) --out docs/img/demo.png --quiet
+	$(BIN)/budgetcurves plot --db $(FIGURES_DB) --out docs/img/demo.svg --quiet
+	$(BIN)/budgetcurves build --db $(FIGURES_DB) --vars '{facet: task_name}' --quiet
+	$(BIN)/budgetcurves plot --db $(FIGURES_DB) --facet task_name --out docs/img/by_task.png \
+		--title "Success rate by token budget, per task" --quiet
+	$(BIN)/python scripts/statistics_figures.py --out docs/img
+	$(BIN)/python scripts/coverage.py --figure docs/img/coverage.png
+
 clean:
 	rm -rf target logs $(OUT) $(DB) .pytest_cache

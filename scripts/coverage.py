@@ -169,8 +169,9 @@ def draw(points: pd.DataFrame, path: Path) -> None:
         labs,
         scale_x_log10,
         theme,
-        theme_bw,
     )  # fmt: skip
+
+    from budgetcurves.plot import scale_color_model, theme_budgetcurves
 
     by_step = (
         points.assign(method=points.se_method + " SE, " + points.ci_method + " band")
@@ -185,8 +186,13 @@ def draw(points: pd.DataFrame, path: Path) -> None:
         + geom_point(size=1)
         + facet_wrap("method")
         + scale_x_log10()
-        + labs(x="true success rate at the threshold (log scale)", y="coverage of the 95 % band")
-        + theme_bw()
+        + scale_color_model("model", name=None)
+        + labs(
+            x="True success rate at the threshold (log scale)",
+            y="Coverage of the 95% band",
+            caption="Dashed: the nominal 95%",
+        )
+        + theme_budgetcurves()
         + theme(figure_size=(8, 5), legend_position="bottom")
     )
     path.parent.mkdir(parents=True, exist_ok=True)
