@@ -27,20 +27,6 @@ from ._frame import MODELS_WITHOUT_SAMPLES, NOT_GIVEN, is_faceted
 from ._labels import band_caption, grid_caption, limit_label, unit_of
 from ._layers import is_step_limit, use_log_scale
 
-#: plotly tick formats by limit unit: SI prefixes for tokens, whole messages, dollars.
-TICKS = {
-    "short": {"tickformat": "~s"},
-    "integer": {"tickformat": ",d"},
-    "dollars": {"tickformat": "$~g"},
-    "seconds": {"ticksuffix": " s", "tickformat": "~g"},
-}
-
-
-def _ticks(name: str) -> dict[str, str]:
-    labels = unit_of(name).labels.__name__
-    kind = {"integers": "integer", "dollars": "dollars", "time_labels": "seconds"}
-    return TICKS[kind.get(labels, "short")]
-
 
 def _figure(frame: pd.DataFrame, name: str) -> dict[str, Any]:
     """One limit (one facet value) as a plotly figure: a band and a line per model."""
@@ -96,7 +82,7 @@ def _figure(frame: pd.DataFrame, name: str) -> dict[str, Any]:
             "xaxis": {
                 "title": {"text": html.escape(limit_label(frame, "limit_value", NOT_GIVEN, log))},
                 "type": "log" if log else "linear",
-                **_ticks(name),
+                **dict(unit.web_ticks),
             },
             "yaxis": {"title": {"text": "Success rate"}, "range": [-0.02, 1.02]},
             "template": "plotly_white",

@@ -100,22 +100,26 @@ class Unit:
     breaks: Callable[[bool], Callable[[Sequence[float]], list[float]] | None] = lambda log: None
     #: The limit only takes whole values: the curve changes at integers (a step).
     integer: bool = False
+    #: The same ticks on the interactive page (plotly's axis settings).
+    web_ticks: tuple[tuple[str, str], ...] = (("tickformat", "~s"),)
 
 
 def _count_breaks(log: bool) -> Callable[[Sequence[float]], list[float]] | None:
     return None if log else integer_breaks
 
 
-TOKENS = Unit("Tokens", short_number, integer=True)
+_SECONDS = (("tickformat", "~g"), ("ticksuffix", " s"))
 UNITS = {
-    "total_tokens": TOKENS,
+    "total_tokens": Unit("Tokens", short_number, integer=True),
     "input_tokens": Unit("Input tokens", short_number, integer=True),
     "output_tokens": Unit("Output tokens", short_number, integer=True),
     "reasoning_tokens": Unit("Reasoning tokens", short_number, integer=True),
-    "message_count": Unit("Messages", integers, _count_breaks, integer=True),
-    "cost": Unit("Cost", dollars),
-    "total_time": Unit("Total time", time_labels, time_breaks),
-    "working_time": Unit("Working time", time_labels, time_breaks),
+    "message_count": Unit(
+        "Messages", integers, _count_breaks, integer=True, web_ticks=(("tickformat", ",d"),)
+    ),
+    "cost": Unit("Cost", dollars, web_ticks=(("tickformat", "$~g"),)),
+    "total_time": Unit("Total time", time_labels, time_breaks, web_ticks=_SECONDS),
+    "working_time": Unit("Working time", time_labels, time_breaks, web_ticks=_SECONDS),
 }
 
 

@@ -22,6 +22,9 @@ import pytest
 
 from budgetcurves.cli import main
 from budgetcurves.plot import read_scores
+from budgetcurves.plot._html import report_figures
+
+from .make_fixtures import load
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
@@ -96,6 +99,44 @@ def test_nothing_on_the_page_comes_from_elsewhere(page):
     text = page.read_text()
     assert not re.search(r"""<(script|link|img|iframe)[^>]+(src|href)\s*=""", text)
     assert "@import" not in text
+
+
+def _mart_db(tmp_path: Path, frame: pd.DataFrame) -> Path:
+    db = tmp_path / "mart.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.register("frame", frame)
+        con.execute("create table main.scores_by_limit as select * from frame")
+    return db
+
+
+def test_a_faceting_gets_a_figure_per_limit_and_value(tmp_path):
+    frame = pd.concat([load("total_tokens_by_task.csv"), load("total_tokens.csv")])
+    db = _mart_db(tmp_path, frame.drop(columns="model_display_name"))
+    figures = report_figures(db, facet="task_name")
+    assert list(figures) == ["total_tokens · arithmetic", "total_tokens · geography"]
+    rows = frame[(frame.facet_value == "geography") & (frame.model == "mockllm/model-b")]
+    line = [t for t in figures["total_tokens · geography"]["data"] if t.get("mode")][1]
+    assert line["y"] == rows.sort_values("limit_value").success_rate.tolist()
+    assert list(report_figures(db)) == ["total_tokens"]  # the all rows
+
+
+def test_names_are_text_not_markup(tmp_path):
+    frame = load("total_tokens.csv").drop(columns="model_display_name")
+    frame["model"] = frame.model.str.replace("mockllm/model-a", "<b>x</b>")
+    figure = report_figures(_mart_db(tmp_path, frame))["total_tokens"]
+    names = {t["name"] for t in figure["data"] if t.get("mode")}
+    assert "&lt;b&gt;x&lt;/b&gt; (n=31)" in names
+    assert not any("<b>x" in t["hovertemplate"] for t in figure["data"] if t.get("mode"))
+
+
+def test_ticks_in_the_limits_unit(page):
+    figures = _figures(page)
+    assert figures["message_count"]["layout"]["xaxis"]["tickformat"] == ",d"
+    assert figures["cost"]["layout"]["xaxis"]["tickformat"] == "$~g"
+    assert figures["total_time"]["layout"]["xaxis"]["ticksuffix"] == " s"
+    steps = {t["line"]["shape"] for t in figures["message_count"]["data"]}
+    assert steps == {"hv"}
+    assert {t["line"]["shape"] for t in figures["total_time"]["data"]} == {"linear"}
 
 
 def test_an_empty_mart_is_one_line(tmp_path, capsys):
