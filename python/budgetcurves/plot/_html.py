@@ -37,6 +37,7 @@ def _figure(frame: pd.DataFrame, name: str) -> dict[str, Any]:
     level = frame["ci_level"].dropna()
     band = f"{float(level.iloc[0]) * 100:g}% band" if len(level) else "band"
     shape = "hv" if is_step_limit(frame, "limit_value") else "linear"
+    suffix = dict(unit.web_ticks).get("ticksuffix", "")
     traces: list[dict[str, Any]] = []
     for (key, shown), rows in frame.groupby(["model", model], sort=True):
         rows = rows.sort_values("limit_value")
@@ -69,7 +70,7 @@ def _figure(frame: pd.DataFrame, name: str) -> dict[str, Any]:
                 "legendgroup": label,
                 "name": entry,
                 "hovertemplate": (
-                    f"<b>{label}</b><br>{html.escape(unit.title)}: %{{x}}<br>"
+                    f"<b>{label}</b><br>{html.escape(unit.title)}: %{{x}}{suffix}<br>"
                     "success rate: %{y:.3f}<br>"
                     f"{band}: %{{customdata[0]:.3f}} to %{{customdata[1]:.3f}}<br>"
                     "n: %{customdata[2]}<extra></extra>"

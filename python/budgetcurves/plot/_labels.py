@@ -100,24 +100,29 @@ class Unit:
     breaks: Callable[[bool], Callable[[Sequence[float]], list[float]] | None] = lambda log: None
     #: The limit only takes whole values: the curve changes at integers (a step).
     integer: bool = False
-    #: The same ticks on the interactive page (plotly's axis settings).
-    web_ticks: tuple[tuple[str, str], ...] = (("tickformat", "~s"),)
+    #: The same ticks on the interactive page (plotly's axis settings); hovered values
+    #: get six significant digits (a threshold is not rounded to a tick).
+    web_ticks: tuple[tuple[str, str], ...] = (("tickformat", "~s"), ("hoverformat", ",.6~g"))
 
 
 def _count_breaks(log: bool) -> Callable[[Sequence[float]], list[float]] | None:
     return None if log else integer_breaks
 
 
-_SECONDS = (("tickformat", "~g"), ("ticksuffix", " s"))
+_SECONDS = (("tickformat", "~g"), ("ticksuffix", " s"), ("hoverformat", ",.6~g"))
 UNITS = {
     "total_tokens": Unit("Tokens", short_number, integer=True),
     "input_tokens": Unit("Input tokens", short_number, integer=True),
     "output_tokens": Unit("Output tokens", short_number, integer=True),
     "reasoning_tokens": Unit("Reasoning tokens", short_number, integer=True),
     "message_count": Unit(
-        "Messages", integers, _count_breaks, integer=True, web_ticks=(("tickformat", ",d"),)
+        "Messages",
+        integers,
+        _count_breaks,
+        integer=True,
+        web_ticks=(("tickformat", ",d"), ("hoverformat", ",.6~g")),
     ),
-    "cost": Unit("Cost", dollars, web_ticks=(("tickformat", "$~g"),)),
+    "cost": Unit("Cost", dollars, web_ticks=(("tickformat", "$~g"), ("hoverformat", "$,.6~g"))),
     "total_time": Unit("Total time", time_labels, time_breaks, web_ticks=_SECONDS),
     "working_time": Unit("Working time", time_labels, time_breaks, web_ticks=_SECONDS),
 }

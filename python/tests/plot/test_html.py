@@ -251,6 +251,7 @@ def test_hovering_a_curve_shows_its_numbers(loaded, example_db):
     row = rows.iloc[point]
     text = _hover(loaded, 5, point)  # band, line per model: Model C's line is trace 5
     assert _names(example_db)["mockllm/model-c"] in text
+    assert f"Tokens: {row.limit_value:,.6g}" in text  # the threshold, not a rounded tick
     assert f"success rate: {row.success_rate:.3f}" in text
     assert f"95% band: {row.ci_lower:.3f} to {row.ci_upper:.3f}" in text
     assert f"n: {row.sample_count}" in text
