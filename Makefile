@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DB ?= budgetcurves.duckdb
 OUT ?= out
 
-.PHONY: setup demo test test-python test-dbt test-postgres test-spark lint format bench clean
+.PHONY: setup demo test test-python test-dbt test-postgres test-spark lint format bench clean browser figures
 
 setup: $(STAMP)
 
@@ -30,6 +30,12 @@ test-python: setup
 test-dbt: setup
 	rm -f target/test.duckdb
 	BUDGETCURVES_DB=target/test.duckdb $(BIN)/dbt build --vars '{inspect_logs: examples/logs}'
+
+# Chromium and its driver from Debian's packages, for the tests of the report page
+# (python/tests/plot/test_html.py); they skip without it, except under CI
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
 # The same project on PostgreSQL: a throwaway cluster on loopback (PostgreSQL installed
 # from Debian's packages if missing), the loader, dbt build --target postgres, and
@@ -61,6 +67,18 @@ bench: setup
 # replicates as a facet (about a minute); the table and figure of docs/statistics.md
 .PHONY: coverage
 coverage: setup
+	$(BIN)/python scripts/coverage.py --figure docs/img/coverage.png
+
+# Every picture of the README and docs/ from the example logs, in the product's theme
+FIGURES_DB := target/figures.duckdb
+figures: setup
+	rm -f $(FIGURES_DB)
+	$(BIN)/budgetcurves run examples/logs --db $(FIGURES_DB) --out docs/img/demo.png --quiet
+	$(BIN)/budgetcurves plot --db $(FIGURES_DB) --out docs/img/demo.svg --quiet
+	$(BIN)/budgetcurves build --db $(FIGURES_DB) --vars '{facet: task_name}' --quiet
+	$(BIN)/budgetcurves plot --db $(FIGURES_DB) --facet task_name --out docs/img/by_task.png \
+		--title "Success rate by token budget, per task" --quiet
+	$(BIN)/python scripts/statistics_figures.py --out docs/img
 	$(BIN)/python scripts/coverage.py --figure docs/img/coverage.png
 
 clean:

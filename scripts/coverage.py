@@ -20,8 +20,9 @@ The simulation (every draw from one seeded numpy Generator):
 
 The export is a samples_df-style parquet (eval_id, id, epoch, model, model_usage JSON,
 score_match, task_id, task_name, status). It is ingested and dbt-built once with
-``facet: task_name``; the three other (se_method, ci_method) pairs then rebuild only
-the marts (dbt run), over the same intermediate tables. Run from the repository root:
+``facet: task_name``; the three other (se_method, ci_method) pairs then rebuild the
+mart and the models it reads (dbt run): the clustered sums are computed upstream, and
+only when se_method asks for them. Run from the repository root:
 
     .venv/bin/python scripts/coverage.py [--replicates 500] [--out target/coverage]
 """
@@ -169,8 +170,9 @@ def draw(points: pd.DataFrame, path: Path) -> None:
         labs,
         scale_x_log10,
         theme,
-        theme_bw,
     )  # fmt: skip
+
+    from budgetcurves.plot import scale_color_model, theme_budgetcurves
 
     by_step = (
         points.assign(method=points.se_method + " SE, " + points.ci_method + " band")
@@ -185,8 +187,13 @@ def draw(points: pd.DataFrame, path: Path) -> None:
         + geom_point(size=1)
         + facet_wrap("method")
         + scale_x_log10()
-        + labs(x="true success rate at the threshold (log scale)", y="coverage of the 95 % band")
-        + theme_bw()
+        + scale_color_model("model", name=None)
+        + labs(
+            x="True success rate at the threshold (log scale)",
+            y="Coverage of the 95% band",
+            caption="Dashed: the nominal 95%",
+        )
+        + theme_budgetcurves()
         + theme(figure_size=(8, 5), legend_position="bottom")
     )
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -228,12 +235,12 @@ def main(argv: list[str] | None = None) -> int:
     for index, (se_method, ci_method) in enumerate(methods):
         variables = {"facet": "task_name", "steps": args.steps, "se_method": se_method,
                      "ci_method": ci_method, "paired_differences": True}  # fmt: skip
-        if index == 0:  # one build of everything; then only the marts, with other methods
+        if index == 0:  # one build of everything; then the mart and what it reads
             run_dbt(["build", "--exclude", "test_type:unit"], db=db, variables=variables,
                     quiet=True)  # fmt: skip
             rows += paired_rows(db)
-        else:
-            run_dbt(["run", "--select", "scores_by_limit"], db=db, variables=variables,
+        else:  # upstream too: the clustered columns are computed there only when asked for
+            run_dbt(["run", "--select", "+scores_by_limit"], db=db, variables=variables,
                     quiet=True)  # fmt: skip
         summary, marts = coverage_rows(db, se_method, ci_method)
         rows += summary

@@ -23,19 +23,23 @@ from plotnine import (
     aes,
     facet_wrap,
     geom_hline,
-    geom_line,
     geom_point,
-    geom_ribbon,
-    geom_step,
     ggplot,
     labs,
-    scale_x_log10,
+    scale_y_continuous,
     theme,
-    theme_bw,
 )
 
 from budgetcurves._project import PROJECT_DIR, run_dbt
 from budgetcurves.ingest import ingest
+from budgetcurves.plot import (
+    geom_ci_band,
+    geom_success_curve,
+    read_scores,
+    scale_color_model,
+    scale_limit_x,
+    theme_budgetcurves,
+)
 
 METHODS = [("sample", "normal"), ("sample", "wilson"), ("clustered", "normal"),
            ("clustered", "wilson")]  # fmt: skip
@@ -45,6 +49,75 @@ MODEL, OTHER = "mockllm/model-a", "mockllm/model-c"
 def read(db: Path, sql: str) -> pd.DataFrame:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(sql).df()
+
+
+def draw_bands(bands: pd.DataFrame, path: Path) -> None:
+    """One model's curve under each (se_method, ci_method) band, in the product's look."""
+    name = bands.model_display_name.iloc[0]
+    plot = (
+        ggplot(bands)
+        + geom_ci_band()
+        + geom_success_curve()
+        + facet_wrap("method")
+        + theme_budgetcurves()
+        + theme(figure_size=(8, 5.5), legend_position="none")
+        + labs(
+            title=f"{name}: the four bands on one curve",
+            caption="95% bands. Clustered: the epochs and runs of a question (task name,\n"
+            "sample id) are one cluster (Miller 2024).",
+        )
+    )
+    plot.save(path, dpi=100, verbose=False)
+
+
+def draw_exact(grid: pd.DataFrame, exact: pd.DataFrame, paired: pd.DataFrame, path: Path) -> None:
+    """Two figures stacked, each with its own y axis: the exact steps under the grid's
+    points, and the paired difference of two models with its band."""
+    name = grid.model_display_name.iloc[0]
+    size = theme(figure_size=(8, 7))
+    steps = exact.assign(model_display_name=name, limit_name="total_tokens")
+    top = (
+        ggplot(steps)
+        + scale_limit_x("log")
+        + geom_success_curve(size=0.8)
+        + geom_point(aes("limit_value", "success_rate"), data=grid, size=1.2, color="#333333")
+        + theme_budgetcurves()
+        + size
+        + theme(legend_position="none")
+        + labs(
+            title=f"{name}: the exact curve (steps) and the grid's thresholds (points)",
+        )
+    )
+    names = read_names(paired)
+    difference = paired.assign(
+        success_rate=paired.difference,
+        model=paired.model_a,
+        model_display_name=f"{names[0]} − {names[1]}",
+    )
+    bottom = (
+        ggplot(difference)
+        + scale_limit_x("log")
+        + scale_y_continuous(name="Difference in success rate")
+        + geom_hline(yintercept=0, linetype="dashed", color="grey")
+        + geom_ci_band()
+        + geom_success_curve(size=0.8)
+        + scale_color_model()
+        + theme_budgetcurves()
+        + size
+        + theme(legend_position="none")
+        + labs(
+            title=f"Paired difference, {names[0]} − {names[1]}, with its 95% band",
+        )
+    )
+    (top / bottom).save(path, dpi=100, verbose=False)
+
+
+def read_names(paired: pd.DataFrame) -> tuple[str, str]:
+    """The two models' display names (the seed's), as read_scores would give them."""
+    seeds = pd.read_csv(PROJECT_DIR / "seeds" / "model_info.csv")
+    names = dict(zip(seeds.model, seeds.display_name, strict=True))
+    a, b = paired.model_a.iloc[0], paired.model_b.iloc[0]
+    return names.get(a, a), names.get(b, b)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,14 +138,10 @@ def main(argv: list[str] | None = None) -> int:
             }
             # one build of everything; then only the mart, with the other methods
             command = ["build", "--exclude", "test_type:unit"] if index == 0 else ["run"]
-            if index:
-                command += ["--select", "scores_by_limit"]
+            if index:  # with the models it reads: the clustered columns come from upstream
+                command += ["--select", "+scores_by_limit"]
             run_dbt(command, db=db, variables=variables, quiet=True)
-            rows = read(
-                db,
-                f"select * from main.scores_by_limit where model = '{MODEL}' "
-                "and limit_name = 'total_tokens' and facet_name = 'all'",
-            )
+            rows = read_scores(db, "total_tokens", models=[MODEL])
             bands.append(rows.assign(method=f"{se_method} SE, {ci_method} band"))
         exact = read(
             db,
@@ -85,40 +154,8 @@ def main(argv: list[str] | None = None) -> int:
             f"and model_b = '{OTHER}' and limit_name = 'total_tokens' and facet_name = 'all'",
         )
     args.out.mkdir(parents=True, exist_ok=True)
-    size = theme(figure_size=(8, 5))
-    band_plot = (
-        ggplot(pd.concat(bands), aes("limit_value", "success_rate"))
-        + geom_ribbon(aes(ymin="ci_lower", ymax="ci_upper"), alpha=0.25, fill="#1f77b4")
-        + geom_line(color="#1f77b4")
-        + facet_wrap("method")
-        + scale_x_log10()
-        + labs(x="token limit (log scale)", y=f"success rate of {MODEL}")
-        + theme_bw()
-        + size
-    )
-    band_plot.save(args.out / "bands.png", dpi=100, verbose=False)
-    label = f"{MODEL}: exact curve (line), grid (points)"
-    grid = bands[0].assign(curve=label)
-    steps = exact.assign(curve=label)
-    differences = paired.assign(
-        success_rate=paired.difference, curve=f"paired difference {MODEL} - {OTHER}"
-    )
-    exact_plot = (
-        ggplot(mapping=aes("limit_value", "success_rate"))
-        + geom_step(data=steps, color="#d62728")
-        + geom_point(data=grid, color="#1f77b4", size=1)
-        + geom_ribbon(
-            aes(ymin="ci_lower", ymax="ci_upper"), data=differences, alpha=0.25, fill="#2ca02c"
-        )
-        + geom_line(data=differences, color="#2ca02c")
-        + geom_hline(yintercept=0, linetype="dashed", color="grey")
-        + facet_wrap("curve", ncol=1, scales="free_y")
-        + scale_x_log10()
-        + labs(x="token limit (log scale)", y="success rate / difference")
-        + theme_bw()
-        + theme(figure_size=(8, 7))
-    )
-    exact_plot.save(args.out / "exact.png", dpi=100, verbose=False)
+    draw_bands(pd.concat(bands), args.out / "bands.png")
+    draw_exact(bands[0], exact, paired, args.out / "exact.png")
     print(f"wrote {args.out / 'bands.png'} and {args.out / 'exact.png'}")
     return 0
 

@@ -31,3 +31,8 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'budgetcurves' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The API, for ``dir()`` and tab completion (not this module's own imports)."""
+    return sorted(__all__)

@@ -112,8 +112,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from ..plot import read_scores, scores_by_limit
 
     out = Path(args.out)
+    if out.suffix.lower() == ".html":
+        return _plot_html(args, out)
     if out.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise UserError(f"--out {out}: the file must end in .png, .svg or .pdf")
+        raise UserError(
+            f"--out {out}: the file must end in .png, .svg or .pdf, or .html for a page"
+        )
     try:
         frame = read_scores(args.db, limit=args.limit, facet=args.facet)
         plot = scores_by_limit(
@@ -128,6 +132,22 @@ def cmd_plot(args: argparse.Namespace) -> int:
         raise UserError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
     if not args.quiet:
         print(f"plot: wrote {out}")
+    return 0
+
+
+def _plot_html(args: argparse.Namespace, out: Path) -> int:
+    """Every limit of the mart on one offline page (a selector picks the limit)."""
+    from ..plot._html import write_report
+
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        figures = write_report(args.db, out, facet=args.facet, title=args.title)
+    except (ValueError, FileNotFoundError) as exc:
+        raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
+    if not args.quiet:
+        print(f"plot: wrote {out} ({figures} figures)")
     return 0
 
 
@@ -221,7 +241,11 @@ def _parser() -> argparse.ArgumentParser:
         )
 
     def plot_options(p: argparse.ArgumentParser, out_required: bool = True) -> None:
-        p.add_argument("--out", required=out_required, help="output file: .png, .svg or .pdf")
+        p.add_argument(
+            "--out",
+            required=out_required,
+            help="output file: .png, .svg, .pdf, or .html (every limit, interactive)",
+        )
         p.add_argument("--limit", help="total_tokens (default), total_time, working_time, ...")
         p.add_argument("--title")
         p.add_argument("--width", type=float, default=700, help="pixels (default 700)")

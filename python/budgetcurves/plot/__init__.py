@@ -2,7 +2,7 @@
 
 from ._colors import PALETTE, model_colors
 from ._data import read_scores
-from ._frame import LIMIT_LABELS
+from ._labels import LIMIT_LABELS
 from ._layers import (
     geom_ci_band,
     geom_eval_budget,

@@ -9,6 +9,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ._frame import MODELS_WITHOUT_SAMPLES
+
 MART = "main.scores_by_limit"
 MODEL_INFO = "main.model_info"
 #: The faceting whose values are task names: what ``tasks=`` filters.
@@ -62,7 +64,9 @@ def read_scores(
        models: Keep these models (Inspect names or display names).
        tasks: Keep these tasks: rows of the ``task_name`` faceting.
 
-    The filtering happens in the query. Each row gets ``model_display_name`` from
+    The filtering happens in the query. The models the mart has for other limits but
+    not for this one are listed in ``frame.attrs["models_without_samples"]`` (by display
+    name), for the figure to say so. Each row gets ``model_display_name`` from
     the seed ``model_info`` (a model it does not list, or whose display name another
     model read here shares, keeps its Inspect name).
 
@@ -91,25 +95,41 @@ def read_scores(
         facets = _distinct(con, "facet_name")
         if facet not in facets:
             raise ValueError(f"facet '{facet}' is not in the mart; facets: {', '.join(facets)}")
-        return con.execute(
-            _query(con, bool(models), bool(tasks)),
-            {
-                "limit": limit,
-                "facet": facet,
-                **({"models": list(models)} if models else {}),
-                **({"tasks": list(tasks)} if tasks else {}),
-            },
+        filters = {
+            "facet": facet,
+            **({"models": list(models)} if models else {}),
+            **({"tasks": list(tasks)} if tasks else {}),
+        }
+        frame = con.execute(
+            _query(con, bool(models), bool(tasks)), {"limit": limit, **filters}
         ).df()
+        # the models read for other limits with no row for this one: said on the figure
+        every = con.execute(_query(con, bool(models), bool(tasks), every_limit=True), filters).df()
+        drawn = set(frame["model"])
+        absent = every.loc[~every["model"].isin(drawn), "model_display_name"]
+        frame.attrs[MODELS_WITHOUT_SAMPLES] = sorted(absent.drop_duplicates())
+        return frame
     finally:
         if owned:
             con.close()
 
 
-def _query(con: duckdb.DuckDBPyConnection, models: bool, tasks: bool) -> str:
+def _query(
+    con: duckdb.DuckDBPyConnection, models: bool, tasks: bool, every_limit: bool = False
+) -> str:
+    """The mart's rows of one limit (``$limit``) and faceting, with display names; with
+    ``every_limit``, the models (and display names) of every limit instead."""
     info = _has_table(con, MODEL_INFO)
     display = "info.display_name" if info else "null"
     join = f"left join {MODEL_INFO} as info on mart.model = info.model" if info else ""
-    where = ["mart.limit_name = $limit", "mart.facet_name = $facet"]
+    where = (
+        ["mart.facet_name = $facet"]
+        if every_limit
+        else [
+            "mart.limit_name = $limit",
+            "mart.facet_name = $facet",
+        ]
+    )
     if models:
         where.append(f"(list_contains($models, mart.model) or list_contains($models, {display}))")
     if tasks:
@@ -144,9 +164,21 @@ def _query(con: duckdb.DuckDBPyConnection, models: bool, tasks: bool) -> str:
             left join shared on named.display_name = shared.display_name
         )
 
-        select * from final
-        order by model, facet_value, step_index
+        select {"distinct model, model_display_name" if every_limit else "*"} from final
+        order by {"model" if every_limit else "model, facet_value, step_index"}
     """
+
+
+def mart_limits(db: str | os.PathLike[str] | duckdb.DuckDBPyConnection) -> list[str]:
+    """The limits the mart holds, by name."""
+    con, owned = _connect(db)
+    try:
+        if not _has_table(con, MART):
+            raise ValueError("the database has no scores_by_limit mart (run `budgetcurves build`)")
+        return _distinct(con, "limit_name")
+    finally:
+        if owned:
+            con.close()
 
 
 #: Output formats of :func:`export_scores` by file suffix (DuckDB's COPY options).

@@ -12,17 +12,11 @@ import pandas as pd
 
 #: The reference's limit columns, in the order it looks for them.
 REFERENCE_LIMITS = ("total_tokens", "total_time", "working_time")
-#: Axis titles by limit: the reference's for its three (others: the name in title case).
-LIMIT_LABELS = {
-    "total_tokens": "Tokens",
-    "total_time": "Total Time (s)",
-    "working_time": "Working Time (s)",
-    "message_count": "Messages",
-    "cost": "Cost (USD)",
-}
 #: The mart's column holding the threshold, whatever the limit.
 MART_LIMIT = "limit_value"
 DEFAULT_MODEL = "model_display_name"
+#: ``frame.attrs`` key: models the mart has (for other limits) with no rows in this frame.
+MODELS_WITHOUT_SAMPLES = "models_without_samples"
 
 
 class _NotGiven:
@@ -88,14 +82,6 @@ def limit_name(frame: pd.DataFrame, limit: str) -> str:
         if names is not None:
             return names
     return limit
-
-
-def limit_label(frame: pd.DataFrame, limit: str, label: str | None) -> str | None:
-    """The reference's axis title for the limit unless one was given (``None``: none)."""
-    if label is not NOT_GIVEN:
-        return label
-    name = limit_name(frame, limit)
-    return LIMIT_LABELS.get(name, name.replace("_", " ").title())
 
 
 def single_value(frame: pd.DataFrame, column: str, what: str, hint: str) -> Any:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from plotnine import (
     aes,
@@ -33,12 +34,14 @@ from plotnine import (
     ggplot,
     guide_legend,
     scale_color_manual,
+    scale_size_identity,
     scale_x_continuous,
     scale_x_log10,
     scale_y_continuous,
     theme,
     theme_minimal,
 )
+from plotnine.stats.stat import stat
 
 from ._colors import model_colors
 from ._frame import (
@@ -46,10 +49,11 @@ from ._frame import (
     NOT_GIVEN,
     as_frame,
     limit_column,
-    limit_label,
+    limit_name,
     model_column,
     require,
 )
+from ._labels import limit_label, sample_counts, unit_of
 
 Scale = Literal["auto", "log", "linear"]
 #: Marks the scales a geom brought by default, which our own scale components replace.
@@ -118,19 +122,10 @@ def use_log_scale(frame: pd.DataFrame, limit: str, scale: Scale = "auto") -> boo
     return bool(values.min() == 0 or values.max() / values.min() >= 100)
 
 
-def short_number(values: Sequence[float]) -> list[str]:
-    """Tick labels: ``500``, ``1k``, ``2.5M``, ``0.1`` (three significant digits)."""
-    labels = []
-    for value in values:
-        for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k"), (1, "")):
-            if abs(value) >= size or size == 1:
-                labels.append(f"{value / size:.3g}{suffix}")
-                break
-    return labels
-
-
 class scale_limit_x(_Component):
-    """The limit axis: log or linear by the grid's rule, titled by the limit.
+    """The limit axis: log or linear by the grid's rule, titled by the limit and its
+    scale (``Tokens (log scale)``), ticked in its unit (1k tokens, $0.01, 2 min, whole
+    messages).
 
     Args:
        scale: ``auto`` (the mart's ``limit_scale``; else log when max / min >= 100),
@@ -155,12 +150,13 @@ class scale_limit_x(_Component):
 
     def build(self, frame: pd.DataFrame) -> Any:
         limit = limit_column(frame, self.limit)
-        kwargs = {
-            "name": limit_label(frame, limit, self.limit_label),
-            "labels": short_number,
-            **self.kwargs,
-        }
         log = use_log_scale(frame, limit, self.scale)
+        unit = unit_of(limit_name(frame, limit))
+        kwargs = {"name": limit_label(frame, limit, self.limit_label, log), "labels": unit.labels}
+        breaks = unit.breaks(log)
+        if breaks is not None:
+            kwargs["breaks"] = breaks
+        kwargs.update(self.kwargs)
         return scale_x_log10(**kwargs) if log else scale_x_continuous(**kwargs)
 
     def add_to(self, plot: ggplot, frame: pd.DataFrame) -> None:
@@ -179,6 +175,8 @@ class scale_color_model(_Component):
        among: Inspect names to share the palette out among (with the data's own),
           e.g. every model of a study: colours then stay fixed across its subsets.
        name: The legend's title.
+       counts: A column of sample counts (``sample_count``): each legend entry then
+          says its model's n, ``Model A (n=31)``.
        data: Data to resolve against instead of the plot's.
        **kwargs: Passed to plotnine's ``scale_color_manual``.
     """
@@ -189,11 +187,13 @@ class scale_color_model(_Component):
         *,
         among: Iterable[str] = (),
         name: str | None = "Model",
+        counts: str | None = None,
         data: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(data)
         self.model, self.among, self.name, self.kwargs = model, tuple(among), name, kwargs
+        self.counts = counts
 
     def build(self, frame: pd.DataFrame) -> Any:
         model = model_column(frame, self.model)
@@ -209,16 +209,30 @@ class scale_color_model(_Component):
         values: dict[str, str] = {}
         for shown, keyed in pairs:
             values.setdefault(shown, colors[keyed])
+        breaks = sorted(values)
+        labels = legend_labels(frame, model, breaks, self.counts)
         return scale_color_manual(
             values=values,
-            breaks=sorted(values),
+            breaks=breaks,
             aesthetics=["color", "fill"],
             name=self.name,
+            **({"labels": labels} if labels != breaks else {}),
             **self.kwargs,
         )
 
     def add_to(self, plot: ggplot, frame: pd.DataFrame) -> None:
         _replace_default(plot, self.build(frame))
+
+
+def legend_labels(
+    frame: pd.DataFrame, model: str, names: Sequence[str], counts: str | None
+) -> list[str]:
+    """Each model's legend entry: its name, and its n when ``counts`` names a column."""
+    if counts is None:
+        return list(names)
+    require(frame, counts)
+    n = sample_counts(frame, model, counts)
+    return [f"{name} ({n[name]})" if name in n else name for name in names]
 
 
 def _rate_axis() -> list[Any]:
@@ -235,11 +249,11 @@ class _Geom(_Component):
     """A plotnine geom of mart columns against the limit, coloured (or filled) by model.
 
     ``columns`` maps the geom's aesthetics to column names (``{"y": "success_rate"}``);
-    ``by`` is the aesthetic the model maps to.
+    ``by`` are the aesthetics the model maps to.
     """
 
     geom: Any
-    by = "color"
+    by: tuple[str, ...] = ("color",)
 
     def __init__(
         self,
@@ -256,9 +270,8 @@ class _Geom(_Component):
         model = model_column(frame, self.model)
         limit = limit_column(frame, self.limit)
         require(frame, *self.columns.values())
-        mapping = aes(x=limit, **self.columns, **{self.by: model})
-        # the layer's own data (converted) when it was given one; else the plot's
-        plot += self.geom(mapping, data=frame if self.data is not None else None, **self.kwargs)
+        mapping = aes(x=limit, **self.columns, **dict.fromkeys(self.by, model))
+        plot += self.layer(mapping, frame, model, limit)
         _add_default(plot, scale_limit_x(limit=limit).build(frame), "x")
         if not _has_scale(plot, "color") and not _has_scale(plot, "fill"):
             _add_default(plot, scale_color_model(model).build(frame), "color")
@@ -267,16 +280,67 @@ class _Geom(_Component):
             _add_default(plot, y_scale, "y")
             plot += limits
 
+    def layer(self, mapping: aes, frame: pd.DataFrame, model: str, limit: str) -> Any:
+        kwargs = {"stat": stat_steps, **self.kwargs} if is_step_limit(frame, limit) else self.kwargs
+        # the layer's own data (converted) when it was given one; else the plot's
+        return self.geom(mapping, data=frame if self.data is not None else None, **kwargs)
+
+
+#: The widest and narrowest line of a plot's curves (mm, plotnine's ``size``).
+LINE_WIDTHS = (1.6, 0.8)
+#: The column of a curve layer's data holding each line's width.
+WIDTH = "_line_width"
+
+
+def nested_widths(models: Sequence[str], widths: tuple[float, float] = LINE_WIDTHS) -> dict:
+    """A width per model, widest first in drawing order (by name): a line drawn on top
+    of another is narrower, so where curves coincide each still shows as an edge."""
+    names = sorted({str(m) for m in models})
+    widest, narrowest = widths
+    if len(names) == 1:
+        return {names[0]: narrowest}
+    step = (widest - narrowest) / (len(names) - 1)
+    return {name: widest - i * step for i, name in enumerate(names)}
+
+
+def is_step_limit(frame: pd.DataFrame, limit: str) -> bool:
+    """Whether the curve is drawn as steps: a limit that only takes whole values
+    (messages, tokens). Its rate changes only at integers, so from one threshold to
+    the next it holds (the value known at the left threshold), then jumps; a slope
+    between them would draw values no threshold has."""
+    return unit_of(limit_name(frame, limit)).integer
+
+
+class stat_steps(stat):
+    """Each point held until the next one's x, then a jump: steps for any geom (a
+    ribbon as well as a line), where plotnine's ``geom_step`` draws lines only."""
+
+    REQUIRED_AES = {"x"}
+    DEFAULT_PARAMS = {"geom": "line", "position": "identity", "na_rm": False}
+
+    def compute_group(self, data: pd.DataFrame, scales: Any) -> pd.DataFrame:
+        data = data.sort_values("x", kind="stable").reset_index(drop=True)
+        held = data.iloc[:-1].assign(x=data["x"].to_numpy()[1:])
+        # point i, then point i again at x of i + 1, then point i + 1, ...
+        order = np.concatenate([np.arange(len(data)) * 2, np.arange(len(held)) * 2 + 1])
+        steps = pd.concat([data, held], ignore_index=True)
+        return steps.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+
 
 class geom_success_curve(_Geom):
     """The success rate at each limit: one line per model.
+
+    Lines are nested: the first model by name is drawn widest, each next one narrower
+    on top of it, so lines that coincide (two models at 0) stay visible. A limit that
+    only takes whole values (messages, tokens) is drawn as steps.
 
     Args:
        model: The model column (default ``model_display_name``, else ``model``).
        success: The success-rate column.
        limit: The x column (default ``limit_value``, else the reference's columns).
        data: Data for this layer instead of the plot's.
-       **kwargs: Passed to plotnine's ``geom_line`` (``size``, ``alpha``, ...).
+       **kwargs: Passed to plotnine's ``geom_line`` or ``geom_step`` (``size`` gives
+          every line that one width, ``alpha``, ...).
     """
 
     geom = geom_line
@@ -290,13 +354,28 @@ class geom_success_curve(_Geom):
         data: Any = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(model, {"y": success}, limit, data, {"size": 0.9, **kwargs})
+        super().__init__(model, {"y": success}, limit, data, kwargs)
+
+    def layer(self, mapping: aes, frame: pd.DataFrame, model: str, limit: str) -> Any:
+        kwargs = {"stat": stat_steps, **self.kwargs} if is_step_limit(frame, limit) else self.kwargs
+        if "size" in kwargs:
+            return geom_line(mapping, data=frame if self.data is not None else None, **kwargs)
+        widths = nested_widths(frame[model].dropna())
+        data = frame.assign(**{WIDTH: frame[model].astype(str).map(widths)})
+        return geom_line(aes(size=WIDTH, **mapping), data=data, **kwargs)
+
+    def add_to(self, plot: ggplot, frame: pd.DataFrame) -> None:
+        super().add_to(plot, frame)
+        if "size" not in self.kwargs:
+            _add_default(plot, scale_size_identity(), "size")
 
 
 class geom_ci_band(_Geom):
     """The mart's confidence band (``ci_lower`` to ``ci_upper``, at its ``ci_level``).
 
-    The band is computed in SQL; a band at another level comes from a build with
+    A light fill, so that several bands layer, with each band's edges drawn thin in
+    its model's colour, so that which band is whose stays readable. The band is
+    computed in SQL; a band at another level comes from a build with
     ``--ci`` (or the var ``ci_level``), not from here.
 
     Args:
@@ -305,11 +384,12 @@ class geom_ci_band(_Geom):
        ci_upper: The band's upper edge.
        limit: The x column (default ``limit_value``, else the reference's columns).
        data: Data for this layer instead of the plot's.
-       **kwargs: Passed to plotnine's ``geom_ribbon`` (default ``alpha=0.15``).
+       **kwargs: Passed to plotnine's ``geom_ribbon`` (default ``alpha=0.08``, edges
+          ``size=0.3``).
     """
 
     geom = geom_ribbon
-    by = "fill"
+    by = ("fill", "color")
 
     def __init__(
         self,
@@ -322,7 +402,8 @@ class geom_ci_band(_Geom):
         **kwargs: Any,
     ) -> None:
         band = {"ymin": ci_lower, "ymax": ci_upper}
-        super().__init__(model, band, limit, data, {"alpha": 0.15, "color": "none", **kwargs})
+        edges = {"alpha": 0.08, "size": 0.3, "outline_type": "both", **kwargs}
+        super().__init__(model, band, limit, data, edges)
 
 
 class geom_other_termination(_Geom):
@@ -399,7 +480,8 @@ class geom_eval_budget(_Component):
 
 
 class theme_budgetcurves(theme_minimal):
-    """``theme_minimal`` with the legend below the panel, where long model names fit.
+    """``theme_minimal`` with the legend below the panel, where long model names fit,
+    and a small left-aligned caption under it (what the band is, the grid).
 
     Args:
        base_size: Base font size in points.
@@ -416,6 +498,9 @@ class theme_budgetcurves(theme_minimal):
             panel_grid_minor=element_blank(),
             plot_title=element_text(weight="bold", margin={"b": 8, "units": "pt"}),
             strip_text=element_text(weight="bold"),
+            plot_caption=element_text(
+                ha="left", size=0.75 * base_size, color="#444444", linespacing=1.4
+            ),
         )
 
 

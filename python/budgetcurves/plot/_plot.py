@@ -12,23 +12,28 @@ from plotnine import facet_wrap, ggplot, guides, labs, theme
 
 from ._frame import (
     DEFAULT_MODEL,
+    MODELS_WITHOUT_SAMPLES,
     NOT_GIVEN,
     as_frame,
     is_faceted,
     limit_column,
+    limit_name,
     model_column,
     require,
     single_value,
 )
+from ._labels import band_caption, facet_labeller, grid_caption, unit_of
 from ._layers import (
     geom_ci_band,
     geom_eval_budget,
     geom_other_termination,
     geom_success_curve,
     legend_guide,
+    legend_labels,
     scale_color_model,
     scale_limit_x,
     theme_budgetcurves,
+    use_log_scale,
 )
 
 GOLDEN = 1.618
@@ -55,6 +60,7 @@ def scores_by_limit(
     ci_lower: str = "ci_lower",
     ci_upper: str = "ci_upper",
     dpi: float = 100,
+    caption: str | None = NOT_GIVEN,
 ) -> ggplot:
     """Success rate as a function of a resource limit: a line per model and its band.
 
@@ -90,6 +96,11 @@ def scores_by_limit(
        ci_lower: The band's lower edge.
        ci_upper: The band's upper edge.
        dpi: Dots per inch of raster output (default 100).
+       caption: The text under the plot. Default: what the band is (level, method,
+          "clustered by question"), the grid's thresholds, what the dashed and
+          dotted lines mean, and the models the data names (``frame.attrs``, as
+          ``read_scores`` sets) that have no samples for this limit; ``None``: none.
+          The legend gives each model's n when the data has ``sample_count``.
 
     Raises:
        ValueError: naming a column that is not in the data, the limits when the
@@ -110,7 +121,12 @@ def scores_by_limit(
         raise ValueError("width, height and dpi must be positive")
     height = width / GOLDEN if height is None else height
 
-    plot = ggplot(frame) + scale_color_model(model) + scale_limit_x(scale, limit, limit_label)
+    counts = "sample_count" if "sample_count" in frame.columns else None
+    plot = (
+        ggplot(frame)
+        + scale_color_model(model, counts=counts)
+        + scale_limit_x(scale, limit, limit_label)
+    )
     if stderr is not None:
         plot += geom_ci_band(model, ci_lower, ci_upper, limit)
     if other_termination_rate:
@@ -120,7 +136,7 @@ def scores_by_limit(
     if has_budget:
         plot += geom_eval_budget(model)
     if facet:
-        plot += facet_wrap(facet)
+        plot += facet_wrap(facet, labeller=facet_labeller(frame))
     plot += theme_budgetcurves() + theme(figure_size=(width / dpi, height / dpi), dpi=dpi)
     if legend is None:
         plot += theme(legend_position="none")
@@ -128,22 +144,52 @@ def scores_by_limit(
         position = "bottom" if legend is NOT_GIVEN else legend
         plot += theme(legend_position=position)
         if position in ("bottom", "top"):
-            labels = sorted(frame[model].dropna().astype(str).unique())
+            names = sorted(frame[model].dropna().astype(str).unique())
+            labels = legend_labels(frame, model, names, counts)
             plot += guides(
                 color=legend_guide(labels, width, dpi), fill=legend_guide(labels, width, dpi)
             )
     if title is not None:
         plot += labs(title=title)
-    captions = []
-    if other_termination_rate:
-        captions.append("Dashed: rate of samples that failed below the limit")
-    if has_budget:
-        captions.append("Dotted: the eval's own budget; beyond it the curve is censored")
-    if captions:
-        plot += labs(caption="\n".join(captions))
+    if caption is NOT_GIVEN:
+        caption = _caption(frame, limit, scale, stderr, other_termination_rate, has_budget)
+    if caption:
+        plot += labs(caption=caption)
     for mark in marks or ():
         plot += mark
     return plot
+
+
+def _caption(
+    frame: Any, limit: str, scale: str, stderr: str | None, other: str | bool, budget: bool
+) -> str:
+    """What the figure does not show by itself, a line each."""
+    lines = []
+    if stderr is not None:
+        lines.append(band_caption(frame))
+    log = use_log_scale(frame, limit, scale)
+    grid = grid_caption(frame, limit, log, unit_of(limit_name(frame, limit)))
+    if grid:
+        lines.append(grid)
+    if other:
+        lines.append("Dashed: rate of samples that failed below the limit")
+    if budget:
+        budgets = _budgets(frame, limit)
+        lines.append(f"Dotted: the eval's own budget ({budgets}); beyond it the curve is censored")
+    absent = frame.attrs.get(MODELS_WITHOUT_SAMPLES)
+    if absent:
+        lines.append(f"No samples for this limit: {', '.join(map(str, absent))}")
+    # matplotlib reads text between two $ as math: a caption's dollars are dollars
+    return "\n".join(lines).replace("$", r"\$")
+
+
+def _budgets(frame: Any, limit: str) -> str:
+    """``Model B: 3k`` per model with a budget, in the limit's unit."""
+    model = model_column(frame, DEFAULT_MODEL)
+    rows = frame.loc[frame["eval_budget"].notna(), [model, "eval_budget"]].drop_duplicates()
+    rows = rows.groupby(model, sort=True)["eval_budget"].min()
+    labels = unit_of(limit_name(frame, limit)).labels(rows.tolist())
+    return ", ".join(f"{name}: {label}" for name, label in zip(rows.index, labels, strict=True))
 
 
 def _check_ci(frame: Any, ci: float) -> None:

@@ -34,6 +34,8 @@ COLUMNS = [
     "ci_level",
     "ci_lower",
     "ci_upper",
+    "se_method",
+    "ci_method",
     "other_termination_rate",
     "sample_count",
     "limit_scale",

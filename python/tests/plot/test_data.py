@@ -152,3 +152,21 @@ def test_export_writes_the_whole_mart(db, mart, tmp_path, suffix):
 def test_export_wants_csv_or_parquet(db, tmp_path):
     with pytest.raises(ValueError, match=r"must end in \.csv or \.parquet"):
         export_scores(db, tmp_path / "scores.json")
+
+
+def test_a_model_without_rows_for_the_limit_is_named(tmp_path, mart):
+    """Model C has token rows but none for time: the time frame says so, by display name."""
+    path = tmp_path / "gap.duckdb"
+    rows = mart[~((mart.model == "mockllm/model-c") & (mart.limit_name == "total_time"))]
+    with duckdb.connect(str(path)) as con:
+        con.register("rows", rows)
+        con.execute("create table main.scores_by_limit as select * from rows")
+        con.execute(
+            "create table main.model_info as select * from (values "
+            "('mockllm/model-c', 'Model C', 'Inspect mock')) as t(model, display_name, org)"
+        )
+    assert read_scores(path, "total_time").attrs["models_without_samples"] == ["Model C"]
+    assert read_scores(path, "total_tokens").attrs["models_without_samples"] == []
+    # filtered out on purpose is not missing
+    frame = read_scores(path, "total_time", models=["mockllm/model-a"])
+    assert frame.attrs["models_without_samples"] == []

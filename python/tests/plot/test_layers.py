@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.image import imread
 from plotnine import ggplot, scale_color_manual, theme, theme_minimal
@@ -19,7 +20,8 @@ from budgetcurves.plot import (
     scores_by_limit,
     theme_budgetcurves,
 )
-from budgetcurves.plot._layers import short_number, use_log_scale
+from budgetcurves.plot._labels import short_number
+from budgetcurves.plot._layers import nested_widths, stat_steps, use_log_scale
 
 from .conftest import save_png
 
@@ -40,7 +42,7 @@ def test_the_grammar_draws_scores_by_limit(tokens, tmp_path):
         + theme(legend_position="none")
         + SIZE
     )
-    ours = scores_by_limit(tokens, legend=None)
+    ours = scores_by_limit(tokens, legend=None, caption=None)
     np.testing.assert_array_equal(
         _pixels(composed, tmp_path / "a.png"), _pixels(ours, tmp_path / "b.png")
     )
@@ -49,7 +51,7 @@ def test_the_grammar_draws_scores_by_limit(tokens, tmp_path):
 def test_geoms_bring_their_scales(tokens):
     plot = ggplot(tokens) + geom_success_curve()
     assert type(plot.scales.get_scales("x")).__name__ == "scale_x_log10"
-    assert plot.scales.get_scales("x").name == "Tokens"
+    assert plot.scales.get_scales("x").name == "Tokens (log scale)"
     assert plot.scales.get_scales("y").name == "Success rate"
     colors = plot.scales.get_scales("color")
     assert set(colors.aesthetics) == {"color", "fill"}
@@ -90,8 +92,9 @@ def test_colours_are_keyed_by_the_inspect_name(tokens):
 
 def test_layers_take_their_own_data(tokens, time_rows):
     plot = ggplot() + geom_success_curve(data=time_rows)
-    assert plot.layers[0]._data is time_rows
-    assert plot.scales.get_scales("x").name == "Total Time (s)"
+    # the rows given, with each line's width beside them
+    pd.testing.assert_frame_equal(plot.layers[0]._data[time_rows.columns], time_rows)
+    assert plot.scales.get_scales("x").name == "Total time"
     plot.draw()
 
 
@@ -143,8 +146,6 @@ def test_theme_is_theme_minimal_plus(tokens):
     ],
 )
 def test_auto_scale_rule_without_the_marts_column(values, log):
-    import pandas as pd
-
     assert use_log_scale(pd.DataFrame({"x": values}), "x") is log
 
 
@@ -175,3 +176,31 @@ def test_colours_shared_out_among_a_whole_study(tokens):
     assert plot.scales.get_scales("color").palette(1) == {
         "Model B": model_colors(study)["mockllm/model-b"]
     }
+
+
+def test_steps_hold_each_value_until_the_next_x():
+    data = pd.DataFrame({"x": [4.0, 1.0, 2.0], "y": [1.0, 0.0, 0.5], "ymax": [1.0, 0.2, 0.7]})
+    steps = stat_steps().compute_group(data, None)
+    assert steps.x.tolist() == [1.0, 2.0, 2.0, 4.0, 4.0]
+    assert steps.y.tolist() == [0.0, 0.0, 0.5, 0.5, 1.0]
+    assert steps.ymax.tolist() == [0.2, 0.2, 0.7, 0.7, 1.0]
+
+
+def test_lines_are_nested_widest_first():
+    assert nested_widths(["b", "a", "c", "a"]) == pytest.approx({"a": 1.6, "b": 1.2, "c": 0.8})
+    assert nested_widths(["only"]) == {"only": 0.8}
+
+
+def test_coinciding_lines_both_show(tokens, tmp_path):
+    """Two models at the same rates: the one drawn first still shows beside the other."""
+    same = tokens.copy()
+    same.loc[same.model == "mockllm/model-b", "success_rate"] = same.loc[
+        same.model == "mockllm/model-a", "success_rate"
+    ].to_numpy()
+    plot = scores_by_limit(same[same.model != "mockllm/model-c"], stderr=None, caption=None)
+    image = _pixels(plot, tmp_path / "same.png")
+    colors = {tuple(round(c * 255) for c in px[:3]) for px in image.reshape(-1, 4)}
+    palette = model_colors(["mockllm/model-a", "mockllm/model-b"])
+    for hex_color in palette.values():
+        rgb = tuple(int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+        assert rgb in colors, hex_color

@@ -53,7 +53,7 @@ def test_no_budget_no_mark(tokens):
     for frame in (tokens, _with_budget(tokens, budget=np.nan)):
         plot = scores_by_limit(frame)
         assert not [layer for layer in plot.layers if isinstance(layer.geom, geom_vline)]
-        assert plot.labels.get("caption", None) is None
+        assert "censored" not in plot.labels.get("caption", "")
 
 
 def test_a_budget_per_facet_lands_in_its_panel(by_task):
@@ -218,7 +218,7 @@ def test_reference_shaped_frames_find_their_limit(tokens):
     )
     plot = scores_by_limit(frame)
     assert plot.layers[-1].mapping["x"] == "total_tokens"
-    assert plot.scales.get_scales("x").name == "Tokens"
+    assert plot.scales.get_scales("x").name == "Tokens (log scale)"
     assert _x_scale(plot) == "scale_x_log10"
 
 
@@ -236,7 +236,7 @@ def test_scale_must_be_known(tokens):
 
 
 @pytest.mark.parametrize(
-    ("label", "expected"), [(None, None), ("Budget", "Budget"), (..., "Total Time (s)")]
+    ("label", "expected"), [(None, None), ("Budget", "Budget"), (..., "Total time")]
 )
 def test_limit_label(time_rows, label, expected):
     kwargs = {} if label is ... else {"limit_label": label}
@@ -259,3 +259,65 @@ def test_returns_a_ggplot_that_takes_more_layers(tokens):
     plot = scores_by_limit(tokens)
     assert isinstance(plot, ggplot)
     assert _layers(plot + geom_hline(yintercept=0.5))[-1] == "geom_hline"
+
+
+# ----------------------------------------------------------------------------- explaining
+
+
+def test_the_caption_says_what_the_band_is(tokens):
+    caption = scores_by_limit(tokens).labels.caption
+    assert "95% band: normal, rate ± 1.96·SE; SE over independent samples" in caption
+    assert "50 thresholds from 53 to 19.8k (log grid)" in caption
+    clustered = tokens.assign(se_method="clustered", ci_method="wilson")
+    assert "clustered by question" in scores_by_limit(clustered).labels.caption
+    assert "caption" not in scores_by_limit(tokens, caption=None).labels
+    assert scores_by_limit(tokens, caption="Mine").labels.caption == "Mine"
+
+
+def test_the_caption_names_the_eval_budget(tokens):
+    caption = scores_by_limit(_with_budget(tokens)).labels.caption
+    assert "the eval's own budget (Model B: 3k)" in caption
+
+
+def test_the_legend_gives_n_per_model(tokens, by_task):
+    def labels(frame):
+        scale = scores_by_limit(frame).scales.get_scales("color")
+        return list(scale.labels)
+
+    assert labels(tokens) == ["Model A (n=31)", "Model B (n=31)", "Model C (n=31)"]
+    counts = by_task.groupby("model_display_name").sample_count.agg(["min", "max"])
+    expected = [f"{m} (n={r['min']}–{r['max']})" for m, r in counts.iterrows()]
+    assert labels(by_task) == expected
+
+
+def test_a_model_without_samples_is_noted(tokens):
+    frame = tokens[tokens.model != "mockllm/model-c"].copy()
+    frame.attrs["models_without_samples"] = ["Model C"]
+    assert "No samples for this limit: Model C" in scores_by_limit(frame).labels.caption
+
+
+def test_dollars_in_the_caption_are_not_math(tokens):
+    cost = tokens.assign(limit_name="cost", limit_value=tokens.limit_value / 1e5)
+    caption = scores_by_limit(cost).labels.caption
+    assert r"from \$0.00053 to \$0.198 (log grid)" in caption
+
+
+def _messages(tokens):
+    """The token rows as if the limit were message_count, on a linear grid from 2 to 4."""
+    values = 2 + tokens.step_index * 2 / 49
+    return tokens.assign(limit_name="message_count", limit_value=values, limit_scale="linear")
+
+
+def test_counts_are_steps_with_whole_ticks(tokens, tmp_path):
+    plot = scores_by_limit(_messages(tokens))
+    drawn = [layer for layer in plot.layers if type(layer.geom).__name__ != "geom_blank"]
+    stats = {type(layer.stat).__name__ for layer in drawn}
+    assert stats == {"stat_steps"}
+    assert plot.scales.get_scales("x").name == "Messages"
+    axes = plot.draw().axes[0]
+    assert [label.get_text() for label in axes.get_xticklabels()] == ["2", "3", "4"]
+
+
+def test_time_is_not_a_step(time_rows):
+    plot = scores_by_limit(time_rows)
+    assert {type(layer.stat).__name__ for layer in plot.layers} <= {"stat_identity"}

@@ -41,3 +41,17 @@ def test_runs_end_to_end(coverage, tmp_path, capsys):
     for method in ("| sample | normal |", "| clustered | wilson |", "| paired | normal |"):
         assert method in table
     assert (tmp_path / "coverage.csv").exists()
+
+
+def test_every_method_is_measured_on_the_same_points(coverage, tmp_path, capsys):
+    """A method's rebuild that left its band empty would count no points."""
+    import pandas as pd
+
+    assert coverage.main(["--replicates", "3", "--questions", "20", "--steps", "5",
+                          "--methods", "sample/normal", "clustered/normal",
+                          "--out", str(tmp_path)]) == 0  # fmt: skip
+    table = pd.read_csv(tmp_path / "coverage.csv")
+    table = table[table.se_method != "paired"]
+    points = table.pivot_table(index="region", columns="se_method", values="points")
+    assert points["clustered"].tolist() == points["sample"].tolist()
+    assert points["sample"].sum() > 0
