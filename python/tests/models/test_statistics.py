@@ -65,13 +65,15 @@ def clustered_se(x: np.ndarray, groups: np.ndarray) -> float:
     return float(fit.bse[0])
 
 
-def effective_n(p: float, se: float, n: int, sizes: np.ndarray) -> float:
-    fewest = n * n / float((sizes**2).sum())
-    if p * (1 - p) > 0 and se == 0:
-        return float(n)
-    if p * (1 - p) > 0:
-        return max(min(p * (1 - p) / se**2, n), fewest)
-    return fewest
+def design_effect(scores: np.ndarray, groups: np.ndarray) -> float:
+    """A curve's design effect, at its end (every sample within the limit): the
+    clustered variance over the binomial one, kept within [1, sum n_q^2 / n]; the
+    cautious end where the rate is 0 or 1."""
+    n, p = len(scores), scores.mean()
+    most = float((np.bincount(groups) ** 2).sum()) / n
+    if p * (1 - p) == 0 or groups.max() == 0:
+        return most
+    return min(max(clustered_se(scores, groups) ** 2 * n / (p * (1 - p)), 1.0), most)
 
 
 def check_curve(rows: pd.DataFrame, curve: pd.DataFrame) -> int:
@@ -80,6 +82,7 @@ def check_curve(rows: pd.DataFrame, curve: pd.DataFrame) -> int:
     sizes = np.bincount(groups)
     n = len(curve)
     z = norm.ppf((1 + LEVEL) / 2)
+    m = n / design_effect(curve.score.to_numpy(), groups)
     checked = 0
     for row in rows.itertuples():
         x = np.where(curve.limit_value.to_numpy() <= row.limit_value, curve.score.to_numpy(), 0.0)
@@ -91,7 +94,6 @@ def check_curve(rows: pd.DataFrame, curve: pd.DataFrame) -> int:
             continue
         se = clustered_se(x, groups)
         assert row.standard_error == pytest.approx(se, abs=TOLERANCE)
-        m = effective_n(p, se, n, sizes)
         lower, upper = proportion_confint(p * m, m, alpha=1 - LEVEL, method="wilson")
         assert row.ci_lower == pytest.approx(lower, abs=TOLERANCE)
         assert row.ci_upper == pytest.approx(upper, abs=TOLERANCE)
@@ -225,8 +227,16 @@ def test_paired_differences_match_scipy(stats_db, samples):
     assert checked > 500
 
 
-def test_budget_to_reach_is_where_the_exact_curve_first_gets_there(stats_db, samples):
+def held_from(values: np.ndarray, series: np.ndarray, target: float) -> float:
+    """The smallest value from which `series` stays >= target to the end (nan if none)."""
+    floors = np.minimum.accumulate(series[::-1])[::-1]
+    held = values[floors >= target - 1e-9]
+    return held[0] if len(held) else np.nan
+
+
+def test_budget_to_reach_is_where_the_exact_curve_holds_the_target(stats_db, samples):
     ours = table(stats_db, "budget_to_reach")
+    exact = table(stats_db, "scores_by_limit_exact").sort_values("limit_value")
     assert set(ours.target_kind) == {"relative", "absolute"}
     for row in ours.itertuples():
         curve = samples[
@@ -239,17 +249,18 @@ def test_budget_to_reach_is_where_the_exact_curve_first_gets_there(stats_db, sam
         rates = np.array([np.where(curve.limit_value <= v, curve.score, 0).mean() for v in values])
         target = row.target_fraction * (rates[-1] if row.target_kind == "relative" else 1)
         assert row.final_success_rate == pytest.approx(rates[-1], abs=TOLERANCE)
-        reached = values[rates >= target - 1e-9]
         if row.target_kind == "relative" and rates[-1] == 0:
             assert not row.is_reached
-        elif len(reached):
-            assert row.is_reached and row.limit_value == reached[0]
-        else:
-            assert not row.is_reached and np.isnan(row.limit_value)
-        if row.is_reached and not np.isnan(row.limit_value_low):
-            assert row.limit_value_low <= row.limit_value
-        if row.is_reached and not np.isnan(row.limit_value_high):
-            assert row.limit_value_high >= row.limit_value
+            continue
+        expected = held_from(values, rates, target)
+        assert row.is_reached == (not np.isnan(expected))
+        np.testing.assert_equal(row.limit_value, expected)
+        key = pd.Series([row.model, row.limit_name, row.facet_name, row.facet_value], index=CURVE)
+        bands = exact[(exact[CURVE] == key).all(axis=1)]
+        assert (bands.limit_value.to_numpy() == values).all()
+        low = held_from(values, bands.ci_upper.to_numpy(), target)
+        high = held_from(values, bands.ci_lower.to_numpy(), target)
+        np.testing.assert_equal((row.limit_value_low, row.limit_value_high), (low, high))
 
 
 def test_every_analysis_compiles_and_runs(stats_db):
