@@ -186,7 +186,7 @@ measured as (
             thresholds.curve_id = keyed_breakpoints.curve_id
             and thresholds.limit_value = keyed_breakpoints.limit_value
     left join error_counts
-        on curves.model = error_counts.model
+        on {{ same_curve('curves', 'error_counts') }}
 
 ),
 
