@@ -189,8 +189,12 @@ def test_bad_vars_fail_naming_the_var(tmp_path, variables, message, capsys):
     assert f"var '{message}'" in capsys.readouterr().out
 
 
-def test_paired_differences_match_scipy(stats_db, samples):
-    from scipy.stats import sem, ttest_rel
+def test_paired_differences_match_statsmodels(stats_db, samples):
+    """Each model's rate over its samples of the shared questions; the standard error
+    statsmodels' cluster-robust one of the OLS slope of x on [1, is_a] (clusters:
+    questions) without its (n - 1) / (n - k) factor; the band Student's t with Q - 1
+    degrees of freedom (scipy)."""
+    from scipy.stats import t as student_t
 
     ours = table(stats_db, "paired_differences_by_limit")
     assert {("mockllm/model-a", "mockllm/model-b"), ("mockllm/model-a", "mockllm/model-c")} <= set(
@@ -203,27 +207,29 @@ def test_paired_differences_match_scipy(stats_db, samples):
         curve = curve.assign(q=curve.question_task + "\x00" + curve.sample_id)
         shared = sorted(set(curve.q[curve.model == a]) & set(curve.q[curve.model == b]))
         assert (rows.question_count == len(shared)).all()
-        thresholds = rows.limit_value.to_numpy()
-        means = {}
-        for model in (a, b):
-            mine = curve[(curve.model == model) & curve.q.isin(shared)]
-            # thresholds x samples: the score where the sample is within the limit
-            within = (mine.limit_value.to_numpy() <= thresholds[:, None]) * mine.score.to_numpy()
-            per_question = pd.DataFrame(within.T, index=mine.q).groupby(level=0).mean()
-            means[model] = per_question.loc[shared].to_numpy().T  # thresholds x questions
-        d = means[a] - means[b]
-        np.testing.assert_allclose(rows.difference, d.mean(axis=1), atol=TOLERANCE)
-        np.testing.assert_allclose(rows.success_rate_a, means[a].mean(axis=1), atol=TOLERANCE)
-        if len(shared) < 2:
-            assert rows.standard_error.isna().all()
-            continue
-        np.testing.assert_allclose(rows.standard_error, sem(d, axis=1), atol=TOLERANCE)
-        moving = rows.standard_error.to_numpy() > 1e-12
-        t = ttest_rel(means[a][moving], means[b][moving], axis=1).statistic
-        np.testing.assert_allclose(
-            rows.difference[moving] / rows.standard_error[moving], t, rtol=1e-9
-        )
-        checked += len(rows)
+        both = curve[curve.model.isin([a, b]) & curve.q.isin(shared)]
+        is_a = (both.model == a).to_numpy().astype(float)
+        groups = pd.factorize(both.q)[0]
+        n = len(both)
+        for row in rows.itertuples():
+            x = np.where(both.limit_value <= row.limit_value, both.score, 0.0)
+            rate_a, rate_b = x[is_a == 1].mean(), x[is_a == 0].mean()
+            assert (row.success_rate_a, row.success_rate_b) == pytest.approx(
+                (rate_a, rate_b), abs=TOLERANCE
+            )
+            assert row.difference == pytest.approx(rate_a - rate_b, abs=TOLERANCE)
+            if len(shared) < 2:
+                assert np.isnan(row.standard_error)
+                continue
+            design = np.column_stack([np.ones(n), is_a])
+            fit = sm.OLS(x, design).fit(cov_type="cluster", cov_kwds={"groups": groups})
+            se = fit.bse[1] / np.sqrt((n - 1) / (n - 2))
+            assert row.standard_error == pytest.approx(se, abs=TOLERANCE)
+            t = student_t.ppf((1 + LEVEL) / 2, len(shared) - 1)
+            if row.ci_lower > -1 and row.ci_upper < 1:
+                half = (row.ci_upper - row.ci_lower) / 2
+                assert half == pytest.approx(t * se, rel=1e-6, abs=TOLERANCE)
+            checked += 1
     assert checked > 500
 
 
