@@ -65,78 +65,150 @@
 {#- The two-sided Student's t critical values for a confidence `level`, one for each
     distinct degrees of freedom `df` (a SQL expression over `relation`, >= 1): a
     relation (df, t_score) with P(|T| <= t_score) = level, i.e. the inverse t CDF at
-    (1 + level) / 2; null where df < 1. Hill's algorithm 396 (CACM 13(10), 1970), the
-    start of R's qt: exact for df 1 and 2, otherwise an expansion in 1 / df around
-    z_score(level) (another in the far tail). Against scipy
-    (python/tests/macros/test_z_score.py) it is within 2e-5 for df 3 to 7 at levels
-    up to 0.999, 2e-8 from df 20 and 3e-12 from df 100; R refines it with Taylor
-    steps on the t CDF, which SQL has no function for. A relation, not an expression:
-    each step is a column of the one before, where an expression would repeat z_score
-    dozens of times. -#}
+    (1 + level) / 2; null where df < 1. Hill's algorithm 396 (CACM 13(10), 1970, the
+    start of R's qt) gives t0: exact for df 1 and 2, elsewhere an expansion in 1 / df
+    around z_score(level), within 2e-5 at df 3 to 7 and 3e-12 from df 100. Up to df
+    100 two Newton steps on the exact t CDF then take it to rounding: for whole df,
+    with theta = atan(t / sqrt(df)) and u = cos(theta)^2, P(|T| <= t) is
+    sin(theta) sum_j c_j u^j (df even, j < df / 2, c_j = (2j - 1)!! / (2j)!!) or
+    2 / pi (theta + sin(theta) cos(theta) sum_j d_j u^j) (df odd, j <= (df - 3) / 2,
+    d_j = (2j)!! / (2j + 1)!!) (Abramowitz & Stegun 26.7.3-4), a polynomial whose
+    terms beyond df are switched off. A relation, not an expression: each step is a
+    column of the one before, where an expression would repeat z_score dozens of
+    times. Checked against scipy in python/tests/macros/test_z_score.py. -#}
 {% macro t_scores(level, relation, df) -%}
     {{ return(adapter.dispatch('t_scores', 'budgetcurves')(level, relation, df)) }}
 {%- endmacro %}
 
 {% macro default__t_scores(level, relation, df) -%}
     {%- set double = budgetcurves.type_double() -%}
+    {%- set refined = budgetcurves._t_newton_step(level, budgetcurves._t_newton_step(level, budgetcurves._t_hill(level, relation, df))) -%}
     select
         df,
         case
-            when df < 1 then null
-            when df = 1 then 1.0 / tan(p * 1.5707963267948966)
-            when df = 2 then sqrt(2.0 / (p * (2.0 - p)) - 2.0)
-            when y0 > 0.05 + a then sqrt(df * (case
-                -- exp(v) - 1 without its cancellation for small v (no portable expm1)
-                when v < 1e-3 then v * (1.0 + v * (0.5 + v * (1.0 / 6.0 + v / 24.0)))
-                else exp(v) - 1.0
-            end))
-            else sqrt(df * (
-                ((1.0 / (((df + 6.0) / (df * y0) - 0.089 * d - 0.822) * (df + 2.0) * 3.0)
-                + 0.5 / (df + 4.0)) * y0 - 1.0) * (df + 1.0) / (df + 2.0) + 1.0 / y0
-            ))
+            when df <= {{ budgetcurves._t_exact_df() }} then sqrt(df) * tan(theta)
+            else t_hill
         end as t_score
+    from ({{ refined }}) as refined
+{%- endmacro %}
+
+{#- Up to which df the t CDF's polynomial is written out (and Newton refines Hill). -#}
+{% macro _t_exact_df() %}{{ return(100) }}{% endmacro %}
+
+{#- One Newton step on theta for P(|T| <= sqrt(df) tan(theta)) = level over a relation
+    with df, theta (and t_hill, carried along). -#}
+{% macro _t_newton_step(level, relation) -%}
+    {%- set most = budgetcurves._t_exact_df() -%}
+    {#- the coefficients c_j and d_j, and the derivative's: with df even,
+        d/dtheta = (df - 1) c_(df/2 - 1) u^((df - 1)/2); odd, 2/pi (df - 1) d_((df - 3)/2) -#}
+    {%- set ns = namespace(c=[1.0], d=[1.0]) -%}
+    {%- for j in range(1, most // 2 + 1) -%}
+        {%- do ns.c.append(ns.c[-1] * (2 * j - 1) / (2 * j)) -%}
+        {%- do ns.d.append(ns.d[-1] * (2 * j) / (2 * j + 1)) -%}
+    {%- endfor -%}
+    {%- set even = namespace(sql='0.0') -%}
+    {%- for j in range(most // 2 - 1, -1, -1) -%}
+        {%- set even.sql = '(' ~ even.sql ~ ' * u + case when ' ~ (2 * j) ~ ' < df then ' ~ budgetcurves._float_literal(ns.c[j]) ~ ' else 0.0 end)' -%}
+    {%- endfor -%}
+    {%- set odd = namespace(sql='0.0') -%}
+    {%- for j in range(most // 2 - 1, -1, -1) -%}
+        {%- set odd.sql = '(' ~ odd.sql ~ ' * u + case when ' ~ (2 * j + 2) ~ ' < df then ' ~ budgetcurves._float_literal(ns.d[j]) ~ ' else 0.0 end)' -%}
+    {%- endfor -%}
+    select
+        df,
+        t_hill,
+        theta - (coverage - cast({{ level }} as {{ budgetcurves.type_double() }})) / slope as theta
     from (
         select
-            *,
-            a * y1 * y1 as v
+            df,
+            t_hill,
+            theta,
+            case
+                when floor(df / 2) * 2 = df then sin(theta) * {{ even.sql }}
+                else 0.6366197723675814 * (theta + sin(theta) * cos(theta) * {{ odd.sql }})
+            end as coverage,
+            case
+                when df = 1 then 0.6366197723675814
+                {%- for k in range(2, most + 1) %}
+                when df = {{ k }} then {{ budgetcurves._float_literal((k - 1) * (ns.c[k // 2 - 1] if k % 2 == 0 else 0.6366197723675814 * ns.d[(k - 3) // 2])) }} * power(u, {{ (k - 1) / 2 }})
+                {%- endfor %}
+            end as slope
         from (
             select
                 *,
-                (((((0.4 * x * x + 6.3) * x * x + 36.0) * x * x + 94.5) / c2 - x * x - 3.0) / b + 1.0) * x
-                    as y1
+                cos(theta) * cos(theta) as u
+            from ({{ relation }}) as step
+        ) as with_u
+    ) as measured
+{%- endmacro %}
+
+{#- Hill's approximation t_hill, and theta = atan(t_hill / sqrt(df)), per distinct df. -#}
+{% macro _t_hill(level, relation, df) -%}
+    {%- set double = budgetcurves.type_double() -%}
+    select
+        df,
+        t_hill,
+        atan(t_hill / sqrt(df)) as theta
+    from (
+        select
+            df,
+            case
+                when df < 1 then null
+                when df = 1 then 1.0 / tan(p * 1.5707963267948966)
+                when df = 2 then sqrt(2.0 / (p * (2.0 - p)) - 2.0)
+                when y0 > 0.05 + a then sqrt(df * (case
+                    -- exp(v) - 1 without its cancellation for small v (no portable expm1)
+                    when v < 1e-3 then v * (1.0 + v * (0.5 + v * (1.0 / 6.0 + v / 24.0)))
+                    else exp(v) - 1.0
+                end))
+                else sqrt(df * (
+                    ((1.0 / (((df + 6.0) / (df * y0) - 0.089 * d - 0.822) * (df + 2.0) * 3.0)
+                    + 0.5 / (df + 4.0)) * y0 - 1.0) * (df + 1.0) / (df + 2.0) + 1.0 / y0
+                ))
+            end as t_hill
+        from (
+            select
+                *,
+                a * y1 * y1 as v
             from (
                 select
                     *,
-                    ((((0.05 * d * x - 5.0) * x - 7.0) * x - 2.0) * x + b + c0
-                    + case when df < 5 then 0.3 * (df - 4.5) * (x + 0.6) else 0 end) as c2,
-                    case when df > 2 then power(d * p, 2.0 / df) end as y0
+                    (((((0.4 * x * x + 6.3) * x * x + 36.0) * x * x + 94.5) / c2 - x * x - 3.0) / b + 1.0) * x
+                        as y1
                 from (
                     select
                         *,
-                        ((94.5 / (b + c0) - 3.0) / b + 1.0) * sqrt(a * 1.5707963267948966) * df as d
+                        ((((0.05 * d * x - 5.0) * x - 7.0) * x - 2.0) * x + b + c0
+                        + case when df < 5 then 0.3 * (df - 4.5) * (x + 0.6) else 0 end) as c2,
+                        case when df > 2 then power(d * p, 2.0 / df) end as y0
                     from (
                         select
                             *,
-                            ((20700.0 * a / b - 98.0) * a - 16.0) * a + 96.36 as c0
+                            ((94.5 / (b + c0) - 3.0) / b + 1.0) * sqrt(a * 1.5707963267948966) * df as d
                         from (
-                            -- Hill's names: a, b from df; x = qnorm(p / 2) = -z
                             select
-                                df,
-                                p,
-                                x,
-                                1.0 / (df - 0.5) as a,
-                                48.0 * (df - 0.5) * (df - 0.5) as b
+                                *,
+                                ((20700.0 * a / b - 98.0) * a - 16.0) * a + 96.36 as c0
                             from (
-                                select distinct
-                                    cast({{ df }} as {{ double }}) as df,
-                                    1.0 - cast({{ level }} as {{ double }}) as p,
-                                    -{{ budgetcurves.z_score(level) }} as x
-                                from {{ relation }}
-                            ) as inputs
-                        ) as hill_ab
-                    ) as hill_c
-                ) as hill_d
-            ) as hill_c2
-        ) as hill_y1
-    ) as hill_v
+                                -- Hill's names: a, b from df; x = qnorm(p / 2) = -z
+                                select
+                                    df,
+                                    p,
+                                    x,
+                                    1.0 / (df - 0.5) as a,
+                                    48.0 * (df - 0.5) * (df - 0.5) as b
+                                from (
+                                    select distinct
+                                        cast({{ df }} as {{ double }}) as df,
+                                        1.0 - cast({{ level }} as {{ double }}) as p,
+                                        -{{ budgetcurves.z_score(level) }} as x
+                                    from {{ relation }}
+                                ) as inputs
+                            ) as hill_ab
+                        ) as hill_c
+                    ) as hill_d
+                ) as hill_c2
+            ) as hill_y1
+        ) as hill_v
+    ) as hill
 {%- endmacro %}

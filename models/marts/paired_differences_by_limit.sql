@@ -134,12 +134,7 @@ increments as (
         end as rate_b_increment
     from shared_questions
     inner join pairs
-        on
-            shared_questions.limit_name = pairs.limit_name
-            and shared_questions.facet_name = pairs.facet_name
-            and shared_questions.facet_value = pairs.facet_value
-            and shared_questions.model_a = pairs.model_a
-            and shared_questions.model_b = pairs.model_b
+        on {{ same_pair('shared_questions', 'pairs') }}
     inner join limits_long
         on
             shared_questions.limit_name = limits_long.limit_name
@@ -331,19 +326,10 @@ measured as (
         critical_values.t_score
     from thresholds
     inner join pairs
-        on
-            thresholds.limit_name = pairs.limit_name
-            and thresholds.facet_name = pairs.facet_name
-            and thresholds.facet_value = pairs.facet_value
-            and thresholds.model_a = pairs.model_a
-            and thresholds.model_b = pairs.model_b
+        on {{ same_pair('thresholds', 'pairs') }}
     inner join at_thresholds
         on
-            thresholds.limit_name = at_thresholds.limit_name
-            and thresholds.facet_name = at_thresholds.facet_name
-            and thresholds.facet_value = at_thresholds.facet_value
-            and thresholds.model_a = at_thresholds.model_a
-            and thresholds.model_b = at_thresholds.model_b
+            {{ same_pair('thresholds', 'at_thresholds') }}
             and thresholds.limit_value = at_thresholds.limit_value
     left join critical_values
         on pairs.question_count - 1 = critical_values.df
