@@ -82,14 +82,104 @@
 
 {% macro default__t_scores(level, relation, df) -%}
     {%- set double = budgetcurves.type_double() -%}
-    {%- set refined = budgetcurves._t_newton_step(level, budgetcurves._t_newton_step(level, budgetcurves._t_hill(level, relation, df))) -%}
+    {#- one CTE a step (nested subqueries go deeper than sqlfluff parses) -#}
+    with
+
+    t_inputs as (
+        select distinct
+            cast({{ df }} as {{ double }}) as df,
+            1.0 - cast({{ level }} as {{ double }}) as p,
+            -- Hill's x = qnorm(p / 2) = -z
+            -{{ budgetcurves.z_score(level) }} as x
+        from {{ relation }}
+    ),
+
+    -- Hill's names, from df: a, b, c0, d, then c2 and y0, y1, v
+    t_hill_a as (
+        select
+            *,
+            1.0 / (df - 0.5) as a,
+            48.0 * (df - 0.5) * (df - 0.5) as b
+        from t_inputs
+    ),
+
+    t_hill_c as (
+        select
+            *,
+            ((20700.0 * a / b - 98.0) * a - 16.0) * a + 96.36 as c0
+        from t_hill_a
+    ),
+
+    t_hill_d as (
+        select
+            *,
+            ((94.5 / (b + c0) - 3.0) / b + 1.0) * sqrt(a * 1.5707963267948966) * df as d
+        from t_hill_c
+    ),
+
+    t_hill_y0 as (
+        select
+            *,
+            ((((0.05 * d * x - 5.0) * x - 7.0) * x - 2.0) * x + b + c0
+            + case when df < 5 then 0.3 * (df - 4.5) * (x + 0.6) else 0 end) as c2,
+            case when df > 2 then power(d * p, 2.0 / df) end as y0
+        from t_hill_d
+    ),
+
+    t_hill_v as (
+        select
+            *,
+            a * y1 * y1 as v
+        from (
+            select
+                *,
+                (((((0.4 * x * x + 6.3) * x * x + 36.0) * x * x + 94.5) / c2 - x * x - 3.0) / b + 1.0) * x
+                    as y1
+            from t_hill_y0
+        ) as with_y1
+    ),
+
+    t_hill as (
+        select
+            df,
+            t_hill,
+            atan(t_hill / sqrt(df)) as theta
+        from (
+            select
+                df,
+                case
+                    when df < 1 then null
+                    when df = 1 then 1.0 / tan(p * 1.5707963267948966)
+                    when df = 2 then sqrt(2.0 / (p * (2.0 - p)) - 2.0)
+                    when y0 > 0.05 + a then sqrt(df * (case
+                        -- exp(v) - 1 without its cancellation for small v (no portable expm1)
+                        when v < 1e-3 then v * (1.0 + v * (0.5 + v * (1.0 / 6.0 + v / 24.0)))
+                        else exp(v) - 1.0
+                    end))
+                    else sqrt(df * (
+                        ((1.0 / (((df + 6.0) / (df * y0) - 0.089 * d - 0.822) * (df + 2.0) * 3.0)
+                        + 0.5 / (df + 4.0)) * y0 - 1.0) * (df + 1.0) / (df + 2.0) + 1.0 / y0
+                    ))
+                end as t_hill
+            from t_hill_v
+        ) as hill
+    ),
+
+    t_newton_1 as (
+        {{ budgetcurves._t_newton_step(level, 't_hill') }}
+    ),
+
+    t_newton_2 as (
+        {{ budgetcurves._t_newton_step(level, 't_newton_1') }}
+    )
+
     select
         df,
         case
             when df <= {{ budgetcurves._t_exact_df() }} then sqrt(df) * tan(theta)
             else t_hill
         end as t_score
-    from ({{ refined }}) as refined
+    from t_newton_2
 {%- endmacro %}
 
 {#- Up to which df the t CDF's polynomial is written out (and Newton refines Hill). -#}
@@ -106,14 +196,14 @@
         {%- do ns.c.append(ns.c[-1] * (2 * j - 1) / (2 * j)) -%}
         {%- do ns.d.append(ns.d[-1] * (2 * j) / (2 * j + 1)) -%}
     {%- endfor -%}
-    {%- set even = namespace(sql='0.0') -%}
-    {%- for j in range(most // 2 - 1, -1, -1) -%}
-        {%- set even.sql = '(' ~ even.sql ~ ' * u + case when ' ~ (2 * j) ~ ' < df then ' ~ budgetcurves._float_literal(ns.c[j]) ~ ' else 0.0 end)' -%}
-    {%- endfor -%}
-    {%- set odd = namespace(sql='0.0') -%}
-    {%- for j in range(most // 2 - 1, -1, -1) -%}
-        {%- set odd.sql = '(' ~ odd.sql ~ ' * u + case when ' ~ (2 * j + 2) ~ ' < df then ' ~ budgetcurves._float_literal(ns.d[j]) ~ ' else 0.0 end)' -%}
-    {%- endfor -%}
+    {#- a sum of guarded terms rather than Horner's form: 50 levels of parentheses are
+        more than sqlfluff parses -#}
+    {%- set even = [] -%}
+    {%- set odd = [] -%}
+    {%- for j in range(most // 2) -%}
+        {%- do even.append('case when ' ~ (2 * j) ~ ' < df then ' ~ budgetcurves._float_literal(ns.c[j]) ~ ' * power(u, ' ~ j ~ ') else 0.0 end') -%}
+        {%- do odd.append('case when ' ~ (2 * j + 2) ~ ' < df then ' ~ budgetcurves._float_literal(ns.d[j]) ~ ' * power(u, ' ~ j ~ ') else 0.0 end') -%}
+    {%- endfor %}
     select
         df,
         t_hill,
@@ -124,8 +214,12 @@
             t_hill,
             theta,
             case
-                when floor(df / 2) * 2 = df then sin(theta) * {{ even.sql }}
-                else 0.6366197723675814 * (theta + sin(theta) * cos(theta) * {{ odd.sql }})
+                when floor(df / 2) * 2 = df then sin(theta) * (
+                    {{ even | join('\n                    + ') }}
+                )
+                else 0.6366197723675814 * (theta + sin(theta) * cos(theta) * (
+                    {{ odd | join('\n                    + ') }}
+                ))
             end as coverage,
             case
                 when df = 1 then 0.6366197723675814
@@ -137,78 +231,7 @@
             select
                 *,
                 cos(theta) * cos(theta) as u
-            from ({{ relation }}) as step
+            from {{ relation }}
         ) as with_u
     ) as measured
-{%- endmacro %}
-
-{#- Hill's approximation t_hill, and theta = atan(t_hill / sqrt(df)), per distinct df. -#}
-{% macro _t_hill(level, relation, df) -%}
-    {%- set double = budgetcurves.type_double() -%}
-    select
-        df,
-        t_hill,
-        atan(t_hill / sqrt(df)) as theta
-    from (
-        select
-            df,
-            case
-                when df < 1 then null
-                when df = 1 then 1.0 / tan(p * 1.5707963267948966)
-                when df = 2 then sqrt(2.0 / (p * (2.0 - p)) - 2.0)
-                when y0 > 0.05 + a then sqrt(df * (case
-                    -- exp(v) - 1 without its cancellation for small v (no portable expm1)
-                    when v < 1e-3 then v * (1.0 + v * (0.5 + v * (1.0 / 6.0 + v / 24.0)))
-                    else exp(v) - 1.0
-                end))
-                else sqrt(df * (
-                    ((1.0 / (((df + 6.0) / (df * y0) - 0.089 * d - 0.822) * (df + 2.0) * 3.0)
-                    + 0.5 / (df + 4.0)) * y0 - 1.0) * (df + 1.0) / (df + 2.0) + 1.0 / y0
-                ))
-            end as t_hill
-        from (
-            select
-                *,
-                a * y1 * y1 as v
-            from (
-                select
-                    *,
-                    (((((0.4 * x * x + 6.3) * x * x + 36.0) * x * x + 94.5) / c2 - x * x - 3.0) / b + 1.0) * x
-                        as y1
-                from (
-                    select
-                        *,
-                        ((((0.05 * d * x - 5.0) * x - 7.0) * x - 2.0) * x + b + c0
-                        + case when df < 5 then 0.3 * (df - 4.5) * (x + 0.6) else 0 end) as c2,
-                        case when df > 2 then power(d * p, 2.0 / df) end as y0
-                    from (
-                        select
-                            *,
-                            ((94.5 / (b + c0) - 3.0) / b + 1.0) * sqrt(a * 1.5707963267948966) * df as d
-                        from (
-                            select
-                                *,
-                                ((20700.0 * a / b - 98.0) * a - 16.0) * a + 96.36 as c0
-                            from (
-                                -- Hill's names: a, b from df; x = qnorm(p / 2) = -z
-                                select
-                                    df,
-                                    p,
-                                    x,
-                                    1.0 / (df - 0.5) as a,
-                                    48.0 * (df - 0.5) * (df - 0.5) as b
-                                from (
-                                    select distinct
-                                        cast({{ df }} as {{ double }}) as df,
-                                        1.0 - cast({{ level }} as {{ double }}) as p,
-                                        -{{ budgetcurves.z_score(level) }} as x
-                                    from {{ relation }}
-                                ) as inputs
-                            ) as hill_ab
-                        ) as hill_c
-                    ) as hill_d
-                ) as hill_c2
-            ) as hill_y1
-        ) as hill_v
-    ) as hill
 {%- endmacro %}
