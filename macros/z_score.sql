@@ -82,10 +82,11 @@
 
 {% macro default__t_scores(level, relation, df) -%}
     {%- set double = budgetcurves.type_double() -%}
-    {#- one CTE a step (nested subqueries go deeper than sqlfluff parses) -#}
+    {#- one CTE a step (nested subqueries go deeper than sqlfluff parses); those whose
+        columns the next steps repeat are materialized (cte_materialized) -#}
     with
 
-    t_inputs as (
+    t_inputs as {{ budgetcurves.cte_materialized() }} (
         select distinct
             cast({{ df }} as {{ double }}) as df,
             1.0 - cast({{ level }} as {{ double }}) as p,
@@ -117,7 +118,7 @@
         from t_hill_c
     ),
 
-    t_hill_y0 as (
+    t_hill_y0 as {{ budgetcurves.cte_materialized() }} (
         select
             *,
             ((((0.05 * d * x - 5.0) * x - 7.0) * x - 2.0) * x + b + c0
@@ -139,7 +140,7 @@
         ) as with_y1
     ),
 
-    t_hill as (
+    t_hill as {{ budgetcurves.cte_materialized() }} (
         select
             df,
             t_hill,
@@ -165,11 +166,11 @@
         ) as hill
     ),
 
-    t_newton_1 as (
+    t_newton_1 as {{ budgetcurves.cte_materialized() }} (
         {{ budgetcurves._t_newton_step(level, 't_hill') }}
     ),
 
-    t_newton_2 as (
+    t_newton_2 as {{ budgetcurves.cte_materialized() }} (
         {{ budgetcurves._t_newton_step(level, 't_newton_1') }}
     )
 
