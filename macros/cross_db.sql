@@ -101,3 +101,15 @@
 {% macro default__cte_not_materialized() %}{% endmacro %}
 {% macro duckdb__cte_not_materialized() %}not materialized{% endmacro %}
 {% macro postgres__cte_not_materialized() %}not materialized{% endmacro %}
+
+{#- Written after `<name> as` in a CTE whose columns later steps repeat many times, so
+    the engine computes it once: PostgreSQL otherwise folds a CTE read once into its
+    reader, and the Newton steps of t_scores, each naming theta dozens of times, grew
+    into an expression it crashed on. Empty where the word does not exist (Spark
+    keeps a repeated non-trivial column computed once). -#}
+{% macro cte_materialized() -%}
+    {{ return(adapter.dispatch('cte_materialized', 'budgetcurves')()) }}
+{%- endmacro %}
+{% macro default__cte_materialized() %}{% endmacro %}
+{% macro duckdb__cte_materialized() %}materialized{% endmacro %}
+{% macro postgres__cte_materialized() %}materialized{% endmacro %}

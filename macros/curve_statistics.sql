@@ -62,23 +62,41 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The n a Wilson band uses. `sample`: n. `clustered`: the effective sample size
-    n / deff, deff = se^2 / (p (1 - p) / n), kept within [1, sum n_q^2 / n] (from
-    independent samples to every question's samples alike); where p (1 - p) = 0 the
-    data say nothing of deff and the most cautious, n^2 / sum n_q^2, is taken
-    (C, with C questions of k samples each). -#}
-{% macro effective_sample_size_sql(method, rate, se, n, cluster_size_sum) -%}
-    {%- if method == 'sample' -%}
-        {{ n }}
+{#- The design effect deff = se^2 / (p (1 - p) / n) of a clustered mean p of n scores
+    in [0, 1], kept within [1, sum n_q^2 / n] (from independent samples to every
+    question's samples alike); where p (1 - p) = 0 or se is null the data say nothing
+    of it and the cautious end, sum n_q^2 / n, is taken (k, with k epochs a question). -#}
+{% macro design_effect_sql(rate, se, n, cluster_size_sum) -%}
+    {%- set variance = '(' ~ rate ~ ' * (1 - ' ~ rate ~ '))' -%}
+    {%- set most = '(cast(' ~ cluster_size_sum ~ ' as ' ~ budgetcurves.type_double() ~ ') / ' ~ n ~ ')' -%}
+    case
+        when {{ variance }} > 0 and {{ se }} is not null
+            then greatest(least({{ se }} * {{ se }} * {{ n }} / {{ variance }}, {{ most }}), 1)
+        else {{ most }}
+    end
+{%- endmacro %}
+
+{#- A curve's design effect for its Wilson band (var `se_method` clustered; null with
+    `sample`): one for the whole curve, estimated at its end, where every sample is
+    within the limit, from the curve totals of the relation `curves` (sample_count,
+    cluster_count, cluster_size_sum, score_sum_total, cluster_size_score_sum_total,
+    cluster_square_sum_total). Estimated threshold by threshold it would jump where
+    the rate leaves 0 or reaches 1 (the band narrowing as a success arrives); one
+    value a curve leaves the band a function of the rate alone, so it can only rise
+    with it (docs/statistics.md). -#}
+{% macro curve_design_effect_sql(curves) -%}
+    {%- if se_method() == 'clustered' -%}
+        {%- set se = standard_error_sql('clustered', {
+            'n': curves ~ '.sample_count',
+            'score_sum': curves ~ '.score_sum_total',
+            'cluster_count': curves ~ '.cluster_count',
+            'cluster_size_sum': curves ~ '.cluster_size_sum',
+            'cluster_size_score_sum': curves ~ '.cluster_size_score_sum_total',
+            'cluster_square_sum': curves ~ '.cluster_square_sum_total',
+        }) -%}
+        {{ design_effect_sql('(' ~ curves ~ '.score_sum_total / ' ~ curves ~ '.sample_count)', '(' ~ se ~ ')', curves ~ '.sample_count', curves ~ '.cluster_size_sum') }}
     {%- else -%}
-        {%- set variance = '(' ~ rate ~ ' * (1 - ' ~ rate ~ '))' -%}
-        {%- set fewest = '(cast(' ~ n ~ ' as ' ~ budgetcurves.type_double() ~ ') * ' ~ n ~ ' / ' ~ cluster_size_sum ~ ')' -%}
-        case
-            when {{ variance }} > 0 and {{ se }} = 0 then {{ n }}
-            when {{ variance }} > 0 and {{ se }} > 0
-                then greatest(least({{ variance }} / ({{ se }} * {{ se }}), {{ n }}), {{ fewest }})
-            else {{ fewest }}
-        end
+        cast(null as {{ budgetcurves.type_double() }})
     {%- endif -%}
 {%- endmacro %}
 
@@ -146,12 +164,11 @@
 {%- endmacro %}
 
 {#- The columns band_lower, band_upper and ci_method (var `ci_method`) of a relation
-    with success_rate, standard_error, sample_count, cluster_size_sum and
-    is_unit_interval, at critical value z. -#}
+    with success_rate, standard_error, sample_count, design_effect (curve_design_effect_sql)
+    and is_unit_interval, at critical value z. The Wilson band's n is the effective
+    sample size: n with se_method `sample`, n / deff with `clustered`. -#}
 {% macro curve_band_columns_sql(z) -%}
-    {%- set n_eff -%}
-        ({{ effective_sample_size_sql(se_method(), 'success_rate', 'standard_error', 'sample_count', 'cluster_size_sum') }})
-    {%- endset -%}
+    {%- set n_eff = 'sample_count' if se_method() == 'sample' else '(sample_count / design_effect)' -%}
     {{ band_bound_sql(ci_method(), -1, 'success_rate', 'standard_error', n_eff, z, 'is_unit_interval') }} as band_lower,
     {{ band_bound_sql(ci_method(), 1, 'success_rate', 'standard_error', n_eff, z, 'is_unit_interval') }} as band_upper,
     {{ band_method_sql(ci_method(), 'is_unit_interval') }} as ci_method

@@ -44,3 +44,15 @@
     {%- endif -%}
     coalesce({{ value }}, '(missing)')
 {%- endmacro %}
+
+{#- The columns facet_name and facet_value of a sample for `facet` (an item of
+    `facets()`), or `all` and `all` for none: the curves a sample belongs to. -#}
+{% macro facet_name_and_value_sql(facet) -%}
+    {%- if facet is none -%}
+        'all' as facet_name,
+        'all' as facet_value
+    {%- else -%}
+        {{ dbt.string_literal(facet.name) }} as facet_name,
+        {{ facet_value_sql(facet) }} as facet_value
+    {%- endif -%}
+{%- endmacro %}

@@ -15,3 +15,13 @@
     and {{ left }}.sample_id = {{ right }}.sample_id
     and {{ left }}.epoch = {{ right }}.epoch
 {%- endmacro %}
+
+{#- A pair of models compared on one curve's questions is one (limit_name, facet_name,
+    facet_value, model_a, model_b): the join condition of two relations holding pairs. -#}
+{% macro same_pair(left, right) -%}
+    {{ left }}.limit_name = {{ right }}.limit_name
+    and {{ left }}.facet_name = {{ right }}.facet_name
+    and {{ left }}.facet_value = {{ right }}.facet_value
+    and {{ left }}.model_a = {{ right }}.model_a
+    and {{ left }}.model_b = {{ right }}.model_b
+{%- endmacro %}

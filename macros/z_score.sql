@@ -61,3 +61,178 @@
 {% macro _float_literal(value) -%}
     {{ "%r" | format(value | float) }}
 {%- endmacro %}
+
+{#- The two-sided Student's t critical values for a confidence `level`, one for each
+    distinct degrees of freedom `df` (a SQL expression over `relation`, >= 1): a
+    relation (df, t_score) with P(|T| <= t_score) = level, i.e. the inverse t CDF at
+    (1 + level) / 2; null where df < 1. Hill's algorithm 396 (CACM 13(10), 1970, the
+    start of R's qt) gives t0: exact for df 1 and 2, elsewhere an expansion in 1 / df
+    around z_score(level), within 2e-5 at df 3 to 7 and 3e-12 from df 100. Up to df
+    100 two Newton steps on the exact t CDF then take it to rounding: for whole df,
+    with theta = atan(t / sqrt(df)) and u = cos(theta)^2, P(|T| <= t) is
+    sin(theta) sum_j c_j u^j (df even, j < df / 2, c_j = (2j - 1)!! / (2j)!!) or
+    2 / pi (theta + sin(theta) cos(theta) sum_j d_j u^j) (df odd, j <= (df - 3) / 2,
+    d_j = (2j)!! / (2j + 1)!!) (Abramowitz & Stegun 26.7.3-4), a polynomial whose
+    terms beyond df are switched off. A relation, not an expression: each step is a
+    column of the one before, where an expression would repeat z_score dozens of
+    times. Checked against scipy in python/tests/macros/test_z_score.py. -#}
+{% macro t_scores(level, relation, df) -%}
+    {{ return(adapter.dispatch('t_scores', 'budgetcurves')(level, relation, df)) }}
+{%- endmacro %}
+
+{% macro default__t_scores(level, relation, df) -%}
+    {%- set double = budgetcurves.type_double() -%}
+    {#- one CTE a step (nested subqueries go deeper than sqlfluff parses); those whose
+        columns the next steps repeat are materialized (cte_materialized) -#}
+    with
+
+    t_inputs as {{ budgetcurves.cte_materialized() }} (
+        select distinct
+            cast({{ df }} as {{ double }}) as df,
+            1.0 - cast({{ level }} as {{ double }}) as p,
+            -- Hill's x = qnorm(p / 2) = -z
+            -{{ budgetcurves.z_score(level) }} as x
+        from {{ relation }}
+    ),
+
+    -- Hill's names, from df: a, b, c0, d, then c2 and y0, y1, v
+    t_hill_a as (
+        select
+            *,
+            1.0 / (df - 0.5) as a,
+            48.0 * (df - 0.5) * (df - 0.5) as b
+        from t_inputs
+    ),
+
+    t_hill_c as (
+        select
+            *,
+            ((20700.0 * a / b - 98.0) * a - 16.0) * a + 96.36 as c0
+        from t_hill_a
+    ),
+
+    t_hill_d as (
+        select
+            *,
+            ((94.5 / (b + c0) - 3.0) / b + 1.0) * sqrt(a * 1.5707963267948966) * df as d
+        from t_hill_c
+    ),
+
+    t_hill_y0 as {{ budgetcurves.cte_materialized() }} (
+        select
+            *,
+            ((((0.05 * d * x - 5.0) * x - 7.0) * x - 2.0) * x + b + c0
+            + case when df < 5 then 0.3 * (df - 4.5) * (x + 0.6) else 0 end) as c2,
+            case when df > 2 then power(d * p, 2.0 / df) end as y0
+        from t_hill_d
+    ),
+
+    t_hill_v as (
+        select
+            *,
+            a * y1 * y1 as v
+        from (
+            select
+                *,
+                (((((0.4 * x * x + 6.3) * x * x + 36.0) * x * x + 94.5) / c2 - x * x - 3.0) / b + 1.0) * x
+                    as y1
+            from t_hill_y0
+        ) as with_y1
+    ),
+
+    t_hill as {{ budgetcurves.cte_materialized() }} (
+        select
+            df,
+            t_hill,
+            atan(t_hill / sqrt(df)) as theta
+        from (
+            select
+                df,
+                case
+                    when df < 1 then null
+                    when df = 1 then 1.0 / tan(p * 1.5707963267948966)
+                    when df = 2 then sqrt(2.0 / (p * (2.0 - p)) - 2.0)
+                    when y0 > 0.05 + a then sqrt(df * (case
+                        -- exp(v) - 1 without its cancellation for small v (no portable expm1)
+                        when v < 1e-3 then v * (1.0 + v * (0.5 + v * (1.0 / 6.0 + v / 24.0)))
+                        else exp(v) - 1.0
+                    end))
+                    else sqrt(df * (
+                        ((1.0 / (((df + 6.0) / (df * y0) - 0.089 * d - 0.822) * (df + 2.0) * 3.0)
+                        + 0.5 / (df + 4.0)) * y0 - 1.0) * (df + 1.0) / (df + 2.0) + 1.0 / y0
+                    ))
+                end as t_hill
+            from t_hill_v
+        ) as hill
+    ),
+
+    t_newton_1 as {{ budgetcurves.cte_materialized() }} (
+        {{ budgetcurves._t_newton_step(level, 't_hill') }}
+    ),
+
+    t_newton_2 as {{ budgetcurves.cte_materialized() }} (
+        {{ budgetcurves._t_newton_step(level, 't_newton_1') }}
+    )
+
+    select
+        df,
+        case
+            when df <= {{ budgetcurves._t_exact_df() }} then sqrt(df) * tan(theta)
+            else t_hill
+        end as t_score
+    from t_newton_2
+{%- endmacro %}
+
+{#- Up to which df the t CDF's polynomial is written out (and Newton refines Hill). -#}
+{% macro _t_exact_df() %}{{ return(100) }}{% endmacro %}
+
+{#- One Newton step on theta for P(|T| <= sqrt(df) tan(theta)) = level over a relation
+    with df, theta (and t_hill, carried along). -#}
+{% macro _t_newton_step(level, relation) -%}
+    {%- set most = budgetcurves._t_exact_df() -%}
+    {#- the coefficients c_j and d_j, and the derivative's: with df even,
+        d/dtheta = (df - 1) c_(df/2 - 1) u^((df - 1)/2); odd, 2/pi (df - 1) d_((df - 3)/2) -#}
+    {%- set ns = namespace(c=[1.0], d=[1.0]) -%}
+    {%- for j in range(1, most // 2 + 1) -%}
+        {%- do ns.c.append(ns.c[-1] * (2 * j - 1) / (2 * j)) -%}
+        {%- do ns.d.append(ns.d[-1] * (2 * j) / (2 * j + 1)) -%}
+    {%- endfor -%}
+    {#- a sum of guarded terms rather than Horner's form: 50 levels of parentheses are
+        more than sqlfluff parses -#}
+    {%- set even = [] -%}
+    {%- set odd = [] -%}
+    {%- for j in range(most // 2) -%}
+        {%- do even.append('case when ' ~ (2 * j) ~ ' < df then ' ~ budgetcurves._float_literal(ns.c[j]) ~ ' * power(u, ' ~ j ~ ') else 0.0 end') -%}
+        {%- do odd.append('case when ' ~ (2 * j + 2) ~ ' < df then ' ~ budgetcurves._float_literal(ns.d[j]) ~ ' * power(u, ' ~ j ~ ') else 0.0 end') -%}
+    {%- endfor %}
+    select
+        df,
+        t_hill,
+        theta - (coverage - cast({{ level }} as {{ budgetcurves.type_double() }})) / slope as theta
+    from (
+        select
+            df,
+            t_hill,
+            theta,
+            case
+                when floor(df / 2) * 2 = df then sin(theta) * (
+                    {{ even | join('\n                    + ') }}
+                )
+                else 0.6366197723675814 * (theta + sin(theta) * cos(theta) * (
+                    {{ odd | join('\n                    + ') }}
+                ))
+            end as coverage,
+            case
+                when df = 1 then 0.6366197723675814
+                {%- for k in range(2, most + 1) %}
+                when df = {{ k }} then {{ budgetcurves._float_literal((k - 1) * (ns.c[k // 2 - 1] if k % 2 == 0 else 0.6366197723675814 * ns.d[(k - 3) // 2])) }} * power(u, {{ (k - 1) / 2 }})
+                {%- endfor %}
+            end as slope
+        from (
+            select
+                *,
+                cos(theta) * cos(theta) as u
+            from {{ relation }}
+        ) as with_u
+    ) as measured
+{%- endmacro %}

@@ -20,9 +20,8 @@ The simulation (every draw from one seeded numpy Generator):
 
 The export is a samples_df-style parquet (eval_id, id, epoch, model, model_usage JSON,
 score_match, task_id, task_name, status). It is ingested and dbt-built once with
-``facet: task_name``; the three other (se_method, ci_method) pairs then rebuild the
-mart and the models it reads (dbt run): the clustered sums are computed upstream, and
-only when se_method asks for them. Run from the repository root:
+``facet: task_name``; the three other (se_method, ci_method) pairs then rebuild only
+the marts (dbt run), over the same intermediate tables. Run from the repository root:
 
     .venv/bin/python scripts/coverage.py [--replicates 500] [--out target/coverage]
 """
@@ -155,7 +154,7 @@ def paired_rows(db: Path) -> list[dict]:
     pairs["covered"] = (pairs.ci_lower <= truth) & (truth <= pairs.ci_upper)
     pairs["width"] = pairs.ci_upper - pairs.ci_lower
     defined = pairs[pairs.ci_lower.notna() & (pairs.standard_error > 0)]
-    return [summary_row(defined, "paired", "normal", "difference strong - weak")]
+    return [summary_row(defined, "paired", "student t", "difference strong - weak")]
 
 
 def draw(points: pd.DataFrame, path: Path) -> None:
@@ -170,9 +169,8 @@ def draw(points: pd.DataFrame, path: Path) -> None:
         labs,
         scale_x_log10,
         theme,
+        theme_bw,
     )  # fmt: skip
-
-    from budgetcurves.plot import scale_color_model, theme_budgetcurves
 
     by_step = (
         points.assign(method=points.se_method + " SE, " + points.ci_method + " band")
@@ -187,13 +185,8 @@ def draw(points: pd.DataFrame, path: Path) -> None:
         + geom_point(size=1)
         + facet_wrap("method")
         + scale_x_log10()
-        + scale_color_model("model", name=None)
-        + labs(
-            x="True success rate at the threshold (log scale)",
-            y="Coverage of the 95% band",
-            caption="Dashed: the nominal 95%",
-        )
-        + theme_budgetcurves()
+        + labs(x="true success rate at the threshold (log scale)", y="coverage of the 95 % band")
+        + theme_bw()
         + theme(figure_size=(8, 5), legend_position="bottom")
     )
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -232,16 +225,17 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         parser.error(f"--methods: unknown pair(s) {unknown}; known: {METHODS}")
-    for index, (se_method, ci_method) in enumerate(methods):
-        variables = {"facet": "task_name", "steps": args.steps, "se_method": se_method,
-                     "ci_method": ci_method, "paired_differences": True}  # fmt: skip
-        if index == 0:  # one build of everything; then the mart and what it reads
-            run_dbt(["build", "--exclude", "test_type:unit"], db=db, variables=variables,
-                    quiet=True)  # fmt: skip
-            rows += paired_rows(db)
-        else:  # upstream too: the clustered columns are computed there only when asked for
-            run_dbt(["run", "--select", "+scores_by_limit"], db=db, variables=variables,
-                    quiet=True)  # fmt: skip
+    shared = {"facet": "task_name", "steps": args.steps, "paired_differences": True}
+    # one build of everything, with se_method clustered: the intermediate tables then
+    # carry the cluster columns (se_method sample leaves them null), and every method
+    # rebuilds only the mart over them
+    run_dbt(["build", "--exclude", "test_type:unit"], db=db,
+            variables={**shared, "se_method": "clustered"}, quiet=True)  # fmt: skip
+    rows += paired_rows(db)
+    for se_method, ci_method in methods:
+        variables = {**shared, "se_method": se_method, "ci_method": ci_method}
+        run_dbt(["run", "--select", "scores_by_limit"], db=db, variables=variables,
+                quiet=True)  # fmt: skip
         summary, marts = coverage_rows(db, se_method, ci_method)
         rows += summary
         points.append(marts)

@@ -1,15 +1,24 @@
-{#- One row per model with samples that ended in an error and have no score: they
-    are left out of the curves (int_samples__scored keeps scored samples only) and
-    counted here, so a model that crashes on hard questions cannot look better than
-    it is. Only the samples the curves would consider count: logs of a kept status
-    (var `statuses`) and samples passing the var `where`. -#}
+{#- One row per curve (limit, facet, model) with samples that ended in an error and
+    have no score: they are left out of the curves (int_samples__scored keeps scored
+    samples only) and counted here, where they would have been, so a model that
+    crashes on hard questions cannot look better than it is. Only the samples the
+    curves would consider count: logs of a kept status (var `statuses`), samples
+    passing the var `where`, in each limit they have a value for and in their value
+    of each faceting (var `facet`) as well as `all`. -#}
 {%- set where = samples_where() -%}
+{%- set facet_list = facets() -%}
 
 with
 
 samples as (
 
     select * from {{ ref('stg_inspect__samples') }}
+
+),
+
+costed as (
+
+    select * from {{ ref('int_samples__costed') }}
 
 ),
 
@@ -21,12 +30,7 @@ scored as (
 
 kept_errored as (
 
-    select
-        eval_id,
-        sample_id,
-        epoch,
-        model
-    from samples
+    select * from samples
     where
         log_status in ({{ statuses_sql() }})
         and is_errored
@@ -36,11 +40,16 @@ kept_errored as (
 
 ),
 
--- the errored samples probe the scored ones (an anti join), not the other way round
+-- the errored samples probe the scored ones (an anti join), not the other way round;
+-- the cost as the curves take it (int_samples__costed)
 unscored as (
 
-    select kept_errored.model
+    select
+        kept_errored.*,
+        costed.cost
     from kept_errored
+    left join costed
+        on {{ same_sample('costed', 'kept_errored') }}
     where not exists (
         select 1
         from scored
@@ -49,13 +58,35 @@ unscored as (
 
 ),
 
+-- each unscored sample in every curve it would have been in
+in_curves as (
+
+    {% for limit_name in budget_limits() -%}
+    {%- set outer = loop -%}
+    {%- for facet in [none] + facet_list -%}
+    select
+        '{{ limit_name }}' as limit_name,
+        {{ facet_name_and_value_sql(facet) }},
+        model
+    from unscored
+    where {{ limit_name }} is not null
+    {% if not (loop.last and outer.last) %}union all
+    {% endif -%}
+    {%- endfor %}
+    {%- endfor %}
+
+),
+
 final as (
 
     select
+        limit_name,
+        facet_name,
+        facet_value,
         model,
         cast(count(*) as bigint) as error_count
-    from unscored
-    group by model
+    from in_curves
+    group by limit_name, facet_name, facet_value, model
 
 )
 

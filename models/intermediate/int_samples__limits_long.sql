@@ -31,13 +31,7 @@ unpivoted as {{ cte_not_materialized() }} (
         coalesce(task_name, task_id, eval_id) as question_task,
         model,
         log,
-        {% if facet is none -%}
-        'all' as facet_name,
-        'all' as facet_value,
-        {%- else -%}
-        {{ dbt.string_literal(facet.name) }} as facet_name,
-        {{ facet_value_sql(facet) }} as facet_value,
-        {%- endif %}
+        {{ facet_name_and_value_sql(facet) }},
         '{{ limit_name }}' as limit_name,
         cast({{ limit_name }} as {{ type_double() }}) as limit_value,
         cast({{ eval_budget_sql(limit_name) }} as {{ type_double() }}) as eval_budget,

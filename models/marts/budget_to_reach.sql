@@ -1,8 +1,10 @@
-{#- For each curve and target (var `reach_targets`), the smallest limit at which the
-    success rate first reaches the target, read off the exact curve
-    (scores_by_limit_exact), and the same for the band's ends: where its upper end
-    first reaches the target (the most optimistic budget the band allows) and
-    where its lower end does (the most cautious). -#}
+{#- For each curve and target (var `reach_targets`), the smallest limit from which the
+    success rate stays at or above the target up to the curve's end, read off the
+    exact curve (scores_by_limit_exact), and the same for the band's ends: from where
+    its upper end stays there (the most optimistic budget the band allows) and its
+    lower end does (the most cautious). Not the first crossing: a rate that falls
+    again (scores below 0; a band end, which need not be monotone) has not reached
+    a target it loses with more budget. -#}
 {%- set targets = reach_targets() -%}
 {#- rates are ratios of sums: a target equal to a rate may differ from it by rounding -#}
 {%- set tolerance = '1e-9' -%}
@@ -12,6 +14,28 @@ with
 exact as (
 
     select * from {{ ref('scores_by_limit_exact') }}
+
+),
+
+-- at each breakpoint, the lowest rate and band ends from there to the curve's end: a
+-- target is held from the first breakpoint whose floor reaches it
+floors as (
+
+    select
+        model,
+        limit_name,
+        facet_name,
+        facet_value,
+        limit_value,
+        min(success_rate) over rest_of_curve as success_rate_floor,
+        min(ci_lower) over rest_of_curve as ci_lower_floor,
+        min(ci_upper) over rest_of_curve as ci_upper_floor
+    from exact
+    window rest_of_curve as (
+        partition by model, limit_name, facet_name, facet_value
+        order by limit_value
+        rows between current row and unbounded following
+    )
 
 ),
 
@@ -98,21 +122,20 @@ reached as (
         curve_targets.sample_count,
         curve_targets.eval_budget,
         min(case
-            when exact.success_rate >= curve_targets.target_rate - {{ tolerance }} then exact.limit_value
+            when floors.success_rate_floor >= curve_targets.target_rate - {{ tolerance }}
+                then floors.limit_value
         end) as limit_value,
         min(case
-            when exact.ci_upper >= curve_targets.target_rate - {{ tolerance }} then exact.limit_value
+            when floors.ci_upper_floor >= curve_targets.target_rate - {{ tolerance }}
+                then floors.limit_value
         end) as limit_value_low,
         min(case
-            when exact.ci_lower >= curve_targets.target_rate - {{ tolerance }} then exact.limit_value
+            when floors.ci_lower_floor >= curve_targets.target_rate - {{ tolerance }}
+                then floors.limit_value
         end) as limit_value_high
     from curve_targets
-    inner join exact
-        on
-            curve_targets.model = exact.model
-            and curve_targets.limit_name = exact.limit_name
-            and curve_targets.facet_name = exact.facet_name
-            and curve_targets.facet_value = exact.facet_value
+    inner join floors
+        on {{ same_curve('curve_targets', 'floors') }}
     group by
         curve_targets.model,
         curve_targets.limit_name,

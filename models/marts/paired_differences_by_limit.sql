@@ -1,13 +1,20 @@
 {#- Miller (2024), "Adding Error Bars to Evals", section 4 (paired differences): for
     each pair of models on the questions (task name x sample id) both answered, the
-    difference in success rate at each threshold of the limit's grid, with the
-    standard error of a mean of per-question differences and a normal band. A
-    question's epochs are averaged first, so each question weighs one and the
-    standard error is the question-level (clustered) one. The per-question
-    difference d_q(t) moves only at the question's sample values, so, as for the
-    clustered standard error, sum_q d_q^2 is kept as a running sum of increments
-    (d + delta)^2 - d^2 in value order within each question. -#}
-{%- set z = 'critical_value.z' -%}
+    difference in success rate at each threshold of the limit's grid, with its
+    question-clustered standard error. Each model's rate weighs every sample once,
+    as the curves do (r_a = sum of a's scores within t / N_a, N_a: a's samples of
+    the shared questions), so where both models answered the same questions the
+    difference is scores_by_limit's rate_a - rate_b. The difference is a sum over
+    questions of u_q = A_q / N_a - B_q / N_b (A_q, B_q: the question's score sums
+    within t), and its clustered variance is Q / (Q - 1) sum_q e_q^2 with
+    e_q = u_q - (w_q^a r_a - w_q^b r_b), w_q^a = n_q^a / N_a (a question's share of
+    a's samples): with equal epochs everywhere, sd(d_q)^2 / Q of Miller's
+    per-question differences. Expanded, sum_q e_q^2 = sum u_q^2
+    - 2 (r_a sum w^a u - r_b sum w^b u) + sum (w^a r_a - w^b r_b)^2: u_q moves only
+    at the question's sample values, so sum u_q^2 is a running sum of increments
+    (u + delta)^2 - u^2 in value order within each question, sum w^a u one of
+    w^a delta, and the last term is constant sums times the rates. The band is
+    Student's t with Q - 1 degrees of freedom. -#}
 
 with
 
@@ -79,6 +86,15 @@ pairs as (
         model_a,
         model_b,
         count(*) as question_count,
+        sum(epoch_count_a) as sample_count_a,
+        sum(epoch_count_b) as sample_count_b,
+        -- for the constant term of the variance: sum_q w_q^a^2, w_q^a w_q^b, w_q^b^2
+        cast(sum(epoch_count_a * epoch_count_a) as {{ type_double() }})
+        / (sum(epoch_count_a) * sum(epoch_count_a)) as weight_square_sum_a,
+        cast(sum(epoch_count_a * epoch_count_b) as {{ type_double() }})
+        / (sum(epoch_count_a) * sum(epoch_count_b)) as weight_product_sum,
+        cast(sum(epoch_count_b * epoch_count_b) as {{ type_double() }})
+        / (sum(epoch_count_b) * sum(epoch_count_b)) as weight_square_sum_b,
         min(score_min) >= 0 and max(score_max) <= 1 as is_unit_interval
     from shared_questions
     group by limit_name, facet_name, facet_value, model_a, model_b
@@ -86,7 +102,7 @@ pairs as (
 ),
 
 -- each sample of a shared question moves its pair's difference when the limit reaches
--- its value: by + score / epochs for model a, - score / epochs for model b
+-- its value: by + score / N_a for model a, - score / N_b for model b
 increments as (
 
     select
@@ -101,17 +117,24 @@ increments as (
         limits_long.eval_id,
         limits_long.epoch,
         limits_long.limit_value,
+        -- the question's shares of each model's samples, w_q^a and w_q^b
+        cast(shared_questions.epoch_count_a as {{ type_double() }}) / pairs.sample_count_a
+            as weight_a,
+        cast(shared_questions.epoch_count_b as {{ type_double() }}) / pairs.sample_count_b
+            as weight_b,
         case
             when limits_long.model = shared_questions.model_a
-                then limits_long.score / shared_questions.epoch_count_a
+                then limits_long.score / pairs.sample_count_a
             else 0
         end as rate_a_increment,
         case
             when limits_long.model = shared_questions.model_b
-                then limits_long.score / shared_questions.epoch_count_b
+                then limits_long.score / pairs.sample_count_b
             else 0
         end as rate_b_increment
     from shared_questions
+    inner join pairs
+        on {{ same_pair('shared_questions', 'pairs') }}
     inner join limits_long
         on
             shared_questions.limit_name = limits_long.limit_name
@@ -153,9 +176,18 @@ breakpoints as (
         sum(rate_a_increment) as rate_a_sum,
         sum(rate_b_increment) as rate_b_sum,
         sum(difference_increment * (2 * difference_before + difference_increment))
-            as difference_square_sum
+            as difference_square_sum,
+        sum(weight_a * difference_increment) as weighted_difference_a_sum,
+        sum(weight_b * difference_increment) as weighted_difference_b_sum
     from ordered
     group by limit_name, facet_name, facet_value, model_a, model_b, limit_value
+
+),
+
+-- Student's t with Q - 1 degrees of freedom for the band, one per question count
+critical_values as (
+
+    {{ t_scores(ci_level(), 'pairs', 'question_count - 1') }}
 
 ),
 
@@ -189,7 +221,9 @@ stream as (
         0 as is_threshold,
         rate_a_sum,
         rate_b_sum,
-        difference_square_sum
+        difference_square_sum,
+        weighted_difference_a_sum,
+        weighted_difference_b_sum
     from breakpoints
 
     union all
@@ -204,7 +238,9 @@ stream as (
         1 as is_threshold,
         0 as rate_a_sum,
         0 as rate_b_sum,
-        0 as difference_square_sum
+        0 as difference_square_sum,
+        0 as weighted_difference_a_sum,
+        0 as weighted_difference_b_sum
     from thresholds
 
 ),
@@ -221,7 +257,9 @@ running as (
         is_threshold,
         sum(rate_a_sum) over running_window as rate_a_through,
         sum(rate_b_sum) over running_window as rate_b_through,
-        sum(difference_square_sum) over running_window as difference_square_through
+        sum(difference_square_sum) over running_window as difference_square_through,
+        sum(weighted_difference_a_sum) over running_window as weighted_difference_a_through,
+        sum(weighted_difference_b_sum) over running_window as weighted_difference_b_through
     from stream
     window running_window as (
         partition by limit_name, facet_name, facet_value, model_a, model_b
@@ -242,7 +280,9 @@ at_thresholds as (
         limit_value,
         rate_a_through,
         rate_b_through,
-        difference_square_through
+        difference_square_through,
+        weighted_difference_a_through,
+        weighted_difference_b_through
     from running
     where is_threshold = 1
 
@@ -261,39 +301,38 @@ measured as (
         thresholds.limit_scale,
         pairs.question_count,
         pairs.is_unit_interval,
-        at_thresholds.rate_a_through / pairs.question_count as success_rate_a,
-        at_thresholds.rate_b_through / pairs.question_count as success_rate_b,
-        (at_thresholds.rate_a_through - at_thresholds.rate_b_through) / pairs.question_count
-            as difference,
-        {{ standard_error_sql('sample', {
-            'n': 'pairs.question_count',
-            'score_sum': '(at_thresholds.rate_a_through - at_thresholds.rate_b_through)',
-            'score_square_sum': 'at_thresholds.difference_square_through',
-        }) }} as standard_error
+        at_thresholds.rate_a_through as success_rate_a,
+        at_thresholds.rate_b_through as success_rate_b,
+        at_thresholds.rate_a_through - at_thresholds.rate_b_through as difference,
+        case
+            when pairs.question_count > 1
+                then sqrt(
+                    greatest(
+                        at_thresholds.difference_square_through
+                        - 2 * (
+                            at_thresholds.rate_a_through * at_thresholds.weighted_difference_a_through
+                            - at_thresholds.rate_b_through * at_thresholds.weighted_difference_b_through
+                        )
+                        + at_thresholds.rate_a_through * at_thresholds.rate_a_through
+                        * pairs.weight_square_sum_a
+                        - 2 * at_thresholds.rate_a_through * at_thresholds.rate_b_through
+                        * pairs.weight_product_sum
+                        + at_thresholds.rate_b_through * at_thresholds.rate_b_through
+                        * pairs.weight_square_sum_b,
+                        0
+                    ) * pairs.question_count / (pairs.question_count - 1)
+                )
+        end as standard_error,
+        critical_values.t_score
     from thresholds
     inner join pairs
-        on
-            thresholds.limit_name = pairs.limit_name
-            and thresholds.facet_name = pairs.facet_name
-            and thresholds.facet_value = pairs.facet_value
-            and thresholds.model_a = pairs.model_a
-            and thresholds.model_b = pairs.model_b
+        on {{ same_pair('thresholds', 'pairs') }}
     inner join at_thresholds
         on
-            thresholds.limit_name = at_thresholds.limit_name
-            and thresholds.facet_name = at_thresholds.facet_name
-            and thresholds.facet_value = at_thresholds.facet_value
-            and thresholds.model_a = at_thresholds.model_a
-            and thresholds.model_b = at_thresholds.model_b
+            {{ same_pair('thresholds', 'at_thresholds') }}
             and thresholds.limit_value = at_thresholds.limit_value
-
-),
-
-critical_value as (
-
-    -- the band's z, computed once: its expression (AS241) is long, and DuckDB takes
-    -- longer to plan it at each use than to build the mart on a thousand samples
-    select {{ z_score(ci_level()) }} as z
+    left join critical_values
+        on pairs.question_count - 1 = critical_values.df
 
 ),
 
@@ -314,13 +353,12 @@ final as (
         cast(standard_error as {{ type_double() }}) as standard_error,
         cast({{ ci_level() }} as {{ type_double() }}) as ci_level,
         -- a difference of rates of scores in [0, 1] lies in [-1, 1]
-        cast({{ clip_to_unit_sql('difference - ' ~ z ~ ' * standard_error', 'is_unit_interval', 'greatest', -1) }}
+        cast({{ clip_to_unit_sql('difference - t_score * standard_error', 'is_unit_interval', 'greatest', -1) }}
             as {{ type_double() }}) as ci_lower,
-        cast({{ clip_to_unit_sql('difference + ' ~ z ~ ' * standard_error', 'is_unit_interval', 'least', 1) }}
+        cast({{ clip_to_unit_sql('difference + t_score * standard_error', 'is_unit_interval', 'least', 1) }}
             as {{ type_double() }}) as ci_upper,
         limit_scale
     from measured
-    cross join critical_value
 
 )
 

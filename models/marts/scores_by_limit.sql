@@ -34,6 +34,10 @@ curves as (
         sum(sample_count) as sample_count,
         sum(cluster_count) as cluster_count,
         sum(cluster_size_sum) as cluster_size_sum,
+        -- the curve's end, where every sample is within the limit: its design effect
+        sum(score_sum) as score_sum_total,
+        sum(cluster_size_score_sum) as cluster_size_score_sum_total,
+        sum(cluster_square_sum) as cluster_square_sum_total,
         min(eval_budget) as eval_budget,
         sum(eval_budget_stop_count) as eval_budget_stop_count,
         min(score_min) as score_min,
@@ -154,6 +158,7 @@ measured as (
         curves.sample_count,
         curves.cluster_count,
         curves.cluster_size_sum,
+        {{ curve_design_effect_sql('curves') }} as design_effect,
         curves.eval_budget,
         curves.eval_budget_stop_count,
         curves.log,
@@ -181,7 +186,7 @@ measured as (
             thresholds.curve_id = keyed_breakpoints.curve_id
             and thresholds.limit_value = keyed_breakpoints.limit_value
     left join error_counts
-        on curves.model = error_counts.model
+        on {{ same_curve('curves', 'error_counts') }}
 
 ),
 

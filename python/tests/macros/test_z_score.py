@@ -47,3 +47,25 @@ def test_central_and_tail_branches_are_both_exercised(render, run_sql):
 def test_bad_level_fails_compilation_naming_it(render, bad):
     with pytest.raises(DbtError):
         render(f"select {{{{ z_score({bad}) }}}}")
+
+
+T_DFS = np.concatenate([np.arange(1, 301), [500, 1000, 10_000, 100_000, 10**6]])
+
+
+@pytest.mark.parametrize("level", [0.5, 0.8, 0.9, 0.95, 0.99, 0.999])
+def test_t_scores_match_scipy(render, run_sql, level):
+    """Hill's start, refined up to df 100 on the exact t CDF, Hill's alone beyond."""
+    from scipy.stats import t as student_t
+
+    sql = render(f"{{{{ t_scores({level}, 'dfs', 'df') }}}}")
+    got = run_sql(sql, dfs=pd.DataFrame({"df": np.concatenate([[0], T_DFS])}))
+    got = got.sort_values("df").reset_index(drop=True)
+    assert np.isnan(got.t_score[0]) and list(got.df[1:]) == list(T_DFS)
+    expected = student_t.ppf((1 + level) / 2, T_DFS)
+    np.testing.assert_allclose(got.t_score[1:], expected, rtol=1e-12, atol=0)
+
+
+def test_t_scores_are_one_row_a_df(render, run_sql):
+    sql = render("{{ t_scores(0.95, 'dfs', 'q - 1') }}")
+    got = run_sql(sql, dfs=pd.DataFrame({"q": [3, 3, 11, 3]}))
+    assert sorted(got.df) == [2, 10]

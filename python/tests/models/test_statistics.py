@@ -65,13 +65,15 @@ def clustered_se(x: np.ndarray, groups: np.ndarray) -> float:
     return float(fit.bse[0])
 
 
-def effective_n(p: float, se: float, n: int, sizes: np.ndarray) -> float:
-    fewest = n * n / float((sizes**2).sum())
-    if p * (1 - p) > 0 and se == 0:
-        return float(n)
-    if p * (1 - p) > 0:
-        return max(min(p * (1 - p) / se**2, n), fewest)
-    return fewest
+def design_effect(scores: np.ndarray, groups: np.ndarray) -> float:
+    """A curve's design effect, at its end (every sample within the limit): the
+    clustered variance over the binomial one, kept within [1, sum n_q^2 / n]; the
+    cautious end where the rate is 0 or 1."""
+    n, p = len(scores), scores.mean()
+    most = float((np.bincount(groups) ** 2).sum()) / n
+    if p * (1 - p) == 0 or groups.max() == 0:
+        return most
+    return min(max(clustered_se(scores, groups) ** 2 * n / (p * (1 - p)), 1.0), most)
 
 
 def check_curve(rows: pd.DataFrame, curve: pd.DataFrame) -> int:
@@ -80,6 +82,7 @@ def check_curve(rows: pd.DataFrame, curve: pd.DataFrame) -> int:
     sizes = np.bincount(groups)
     n = len(curve)
     z = norm.ppf((1 + LEVEL) / 2)
+    m = n / design_effect(curve.score.to_numpy(), groups)
     checked = 0
     for row in rows.itertuples():
         x = np.where(curve.limit_value.to_numpy() <= row.limit_value, curve.score.to_numpy(), 0.0)
@@ -91,7 +94,6 @@ def check_curve(rows: pd.DataFrame, curve: pd.DataFrame) -> int:
             continue
         se = clustered_se(x, groups)
         assert row.standard_error == pytest.approx(se, abs=TOLERANCE)
-        m = effective_n(p, se, n, sizes)
         lower, upper = proportion_confint(p * m, m, alpha=1 - LEVEL, method="wilson")
         assert row.ci_lower == pytest.approx(lower, abs=TOLERANCE)
         assert row.ci_upper == pytest.approx(upper, abs=TOLERANCE)
@@ -187,8 +189,12 @@ def test_bad_vars_fail_naming_the_var(tmp_path, variables, message, capsys):
     assert f"var '{message}'" in capsys.readouterr().out
 
 
-def test_paired_differences_match_scipy(stats_db, samples):
-    from scipy.stats import sem, ttest_rel
+def test_paired_differences_match_statsmodels(stats_db, samples):
+    """Each model's rate over its samples of the shared questions; the standard error
+    statsmodels' cluster-robust one of the OLS slope of x on [1, is_a] (clusters:
+    questions) without its (n - 1) / (n - k) factor; the band Student's t with Q - 1
+    degrees of freedom (scipy)."""
+    from scipy.stats import t as student_t
 
     ours = table(stats_db, "paired_differences_by_limit")
     assert {("mockllm/model-a", "mockllm/model-b"), ("mockllm/model-a", "mockllm/model-c")} <= set(
@@ -201,32 +207,42 @@ def test_paired_differences_match_scipy(stats_db, samples):
         curve = curve.assign(q=curve.question_task + "\x00" + curve.sample_id)
         shared = sorted(set(curve.q[curve.model == a]) & set(curve.q[curve.model == b]))
         assert (rows.question_count == len(shared)).all()
-        thresholds = rows.limit_value.to_numpy()
-        means = {}
-        for model in (a, b):
-            mine = curve[(curve.model == model) & curve.q.isin(shared)]
-            # thresholds x samples: the score where the sample is within the limit
-            within = (mine.limit_value.to_numpy() <= thresholds[:, None]) * mine.score.to_numpy()
-            per_question = pd.DataFrame(within.T, index=mine.q).groupby(level=0).mean()
-            means[model] = per_question.loc[shared].to_numpy().T  # thresholds x questions
-        d = means[a] - means[b]
-        np.testing.assert_allclose(rows.difference, d.mean(axis=1), atol=TOLERANCE)
-        np.testing.assert_allclose(rows.success_rate_a, means[a].mean(axis=1), atol=TOLERANCE)
-        if len(shared) < 2:
-            assert rows.standard_error.isna().all()
-            continue
-        np.testing.assert_allclose(rows.standard_error, sem(d, axis=1), atol=TOLERANCE)
-        moving = rows.standard_error.to_numpy() > 1e-12
-        t = ttest_rel(means[a][moving], means[b][moving], axis=1).statistic
-        np.testing.assert_allclose(
-            rows.difference[moving] / rows.standard_error[moving], t, rtol=1e-9
-        )
-        checked += len(rows)
+        both = curve[curve.model.isin([a, b]) & curve.q.isin(shared)]
+        is_a = (both.model == a).to_numpy().astype(float)
+        groups = pd.factorize(both.q)[0]
+        n = len(both)
+        for row in rows.itertuples():
+            x = np.where(both.limit_value <= row.limit_value, both.score, 0.0)
+            rate_a, rate_b = x[is_a == 1].mean(), x[is_a == 0].mean()
+            assert (row.success_rate_a, row.success_rate_b) == pytest.approx(
+                (rate_a, rate_b), abs=TOLERANCE
+            )
+            assert row.difference == pytest.approx(rate_a - rate_b, abs=TOLERANCE)
+            if len(shared) < 2:
+                assert np.isnan(row.standard_error)
+                continue
+            design = np.column_stack([np.ones(n), is_a])
+            fit = sm.OLS(x, design).fit(cov_type="cluster", cov_kwds={"groups": groups})
+            se = fit.bse[1] / np.sqrt((n - 1) / (n - 2))
+            assert row.standard_error == pytest.approx(se, abs=TOLERANCE)
+            t = student_t.ppf((1 + LEVEL) / 2, len(shared) - 1)
+            if row.ci_lower > -1 and row.ci_upper < 1:
+                half = (row.ci_upper - row.ci_lower) / 2
+                assert half == pytest.approx(t * se, rel=1e-6, abs=TOLERANCE)
+            checked += 1
     assert checked > 500
 
 
-def test_budget_to_reach_is_where_the_exact_curve_first_gets_there(stats_db, samples):
+def held_from(values: np.ndarray, series: np.ndarray, target: float) -> float:
+    """The smallest value from which `series` stays >= target to the end (nan if none)."""
+    floors = np.minimum.accumulate(series[::-1])[::-1]
+    held = values[floors >= target - 1e-9]
+    return held[0] if len(held) else np.nan
+
+
+def test_budget_to_reach_is_where_the_exact_curve_holds_the_target(stats_db, samples):
     ours = table(stats_db, "budget_to_reach")
+    exact = table(stats_db, "scores_by_limit_exact").sort_values("limit_value")
     assert set(ours.target_kind) == {"relative", "absolute"}
     for row in ours.itertuples():
         curve = samples[
@@ -239,17 +255,18 @@ def test_budget_to_reach_is_where_the_exact_curve_first_gets_there(stats_db, sam
         rates = np.array([np.where(curve.limit_value <= v, curve.score, 0).mean() for v in values])
         target = row.target_fraction * (rates[-1] if row.target_kind == "relative" else 1)
         assert row.final_success_rate == pytest.approx(rates[-1], abs=TOLERANCE)
-        reached = values[rates >= target - 1e-9]
         if row.target_kind == "relative" and rates[-1] == 0:
             assert not row.is_reached
-        elif len(reached):
-            assert row.is_reached and row.limit_value == reached[0]
-        else:
-            assert not row.is_reached and np.isnan(row.limit_value)
-        if row.is_reached and not np.isnan(row.limit_value_low):
-            assert row.limit_value_low <= row.limit_value
-        if row.is_reached and not np.isnan(row.limit_value_high):
-            assert row.limit_value_high >= row.limit_value
+            continue
+        expected = held_from(values, rates, target)
+        assert row.is_reached == (not np.isnan(expected))
+        np.testing.assert_equal(row.limit_value, expected)
+        key = pd.Series([row.model, row.limit_name, row.facet_name, row.facet_value], index=CURVE)
+        bands = exact[(exact[CURVE] == key).all(axis=1)]
+        assert (bands.limit_value.to_numpy() == values).all()
+        low = held_from(values, bands.ci_upper.to_numpy(), target)
+        high = held_from(values, bands.ci_lower.to_numpy(), target)
+        np.testing.assert_equal((row.limit_value_low, row.limit_value_high), (low, high))
 
 
 def test_every_analysis_compiles_and_runs(stats_db):
