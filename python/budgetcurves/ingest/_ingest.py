@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from ._export import read_samples_export
-from ._files import Found, display, local_copy, open_binary, stamp, under
+from ._files import Found, display, is_url, local_copy, open_binary, stamp, under
 from ._files import discover as _discover
 from ._parallel import read_in_order
 from ._read import (
@@ -35,7 +35,7 @@ from ._read import (
     read_json_log,
 )
 from ._warehouse import DuckDBWarehouse, Warehouse, as_warehouse
-from ._write import write_export, write_new_files
+from ._write import is_fatal, write_export, write_new_files
 
 #: Called after each file with (files done, files found, the summary so far).
 Progress = Callable[[int, int, "IngestSummary"], None]
@@ -60,6 +60,14 @@ class IngestSummary:
     @property
     def files_bad(self) -> int:
         return len(self.errors)
+
+    @property
+    def nothing_read(self) -> bool:
+        """Something was wrong and no file given could be read or was already loaded
+        (a misspelt path, an empty folder, only bad files): not "some files bad"."""
+        return bool(self.errors) and not (
+            self.files_read or self.files_unchanged or self.files_pruned
+        )
 
     def line(self) -> str:
         gone = ""
@@ -213,6 +221,7 @@ def ingest(
         elif direct and _is_export(item.path):
             batch.flush()
             _load_export(warehouse, item, known, summary, note)
+            batch.reload()  # the export's evals: a log of them later in the run replaces them
         else:
             parsed = next(results)
             if not batch.add(item, parsed):
@@ -243,13 +252,17 @@ class _NewFiles:
         self.warehouse, self.known, self.summary, self.note = warehouse, known, summary, note
         self.progress = progress
         self.loaded_ids: set[str] = set()
-        if self.con is not None:
-            for ids in warehouse.loaded_eval_ids().values():
-                self.loaded_ids |= ids
+        self.reload()
         self.files: list[tuple[Found, ParsedFile]] = []
         self.ids: set[str] = set()
         self.samples = 0
         self.waiting: list[int] = []
+
+    def reload(self) -> None:
+        """Read the evals the ledger holds again (after a file was written directly)."""
+        if self.con is not None:
+            for ids in self.warehouse.loaded_eval_ids().values():
+                self.loaded_ids |= ids
 
     def add(self, item: Found, parsed: ParsedFile | LogReadError) -> bool:
         """Take ``parsed`` into the batch if it is new; False: write it on its own."""
@@ -280,9 +293,9 @@ class _NewFiles:
         if files:
             try:
                 write_new_files(self.con, [(parsed, item.stamp) for item, parsed in files])
-            except (duckdb.IOException, duckdb.FatalException, duckdb.InterruptException):
-                raise
-            except duckdb.Error:  # one of them cannot be written: find which, one by one
+            except duckdb.Error as exc:  # one of them cannot be written: find which, one by one
+                if is_fatal(exc):
+                    raise
                 for item, parsed in files:
                     _write_one(self.warehouse, item, parsed, self.known, self.summary, self.note)
             else:
@@ -292,6 +305,32 @@ class _NewFiles:
         for done in self.waiting:
             self.progress(done)
         self.waiting.clear()
+
+
+def forget(
+    paths: Sequence[str | os.PathLike[str]], con: duckdb.DuckDBPyConnection | Warehouse
+) -> IngestSummary:
+    """Remove the samples of every loaded file that is one of ``paths`` or under one of
+    them (a folder), whether or not it still exists; each path that names no loaded
+    file is an error. ``files_pruned`` and ``samples_removed`` say what was removed."""
+    started = time.perf_counter()
+    summary = IngestSummary()
+    warehouse = as_warehouse(con)
+    warehouse.ensure_landing()
+    known = warehouse.loaded_stamps()
+    for raw in map(os.fspath, paths):
+        root = raw.rstrip("/") if is_url(raw) else str(Path(raw).resolve())
+        matches = sorted(path for path in known if under(path, root))
+        if not matches:
+            summary.errors.append(
+                LogReadError(display(raw), "no loaded file is this file or in this folder")
+            )
+        for path in matches:
+            summary.samples_removed += warehouse.forget_file(path)
+            summary.files_pruned += 1
+            del known[path]
+    summary.seconds = time.perf_counter() - started
+    return summary
 
 
 def _is_export(path: str) -> bool:
@@ -333,9 +372,9 @@ def _write_one(
     try:
         # stamped as it was before reading: if it changed meanwhile, the next run reads it
         taken, removed = warehouse.write_file(parsed, item.stamp)
-    except (duckdb.IOException, duckdb.FatalException, duckdb.InterruptException):
-        raise  # the database itself is in trouble: stop
     except duckdb.Error as exc:
+        if is_fatal(exc):
+            raise  # the database itself is in trouble: stop
         summary.errors.append(LogReadError(path, f"could not be written: {exc}"))
         return
     _loaded(item, known, parsed.samples.num_rows, removed, parsed.notes, taken, summary, note)
