@@ -417,6 +417,9 @@ class theme_budgetcurves(theme_minimal):
             plot_title=element_text(weight="bold", margin={"b": 8, "units": "pt"}),
             strip_text=element_text(weight="bold"),
         )
+        # labels are data (model and task names, titles): `$...$` in one is text, not
+        # math, and markup matplotlib cannot parse cannot stop the drawing
+        self._rcParams["text.parse_math"] = False
 
 
 def legend_guide(
