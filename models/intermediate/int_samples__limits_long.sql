@@ -35,7 +35,7 @@ unpivoted as {{ cte_not_materialized() }} (
         'all' as facet_name,
         'all' as facet_value,
         {%- else -%}
-        {{ dbt.string_literal(facet.name) }} as facet_name,
+        {{ sql_string(facet.name) }} as facet_name,
         {{ facet_value_sql(facet) }} as facet_value,
         {%- endif %}
         '{{ limit_name }}' as limit_name,
