@@ -53,9 +53,12 @@ class IngestSummary:
     files_pruned: int = 0
     samples_added: int = 0
     samples_removed: int = 0
+    samples_replaced: int = 0  # of samples_removed, those a file of this run replaced
     seconds: float = 0.0
     errors: list[LogReadError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Files whose evals a file of this run took over (their samples were replaced).
+    taken_from: set[str] = field(default_factory=set, repr=False)
 
     @property
     def files_bad(self) -> int:
@@ -75,10 +78,13 @@ class IngestSummary:
             gone = f", {self.files_pruned} pruned"
         elif self.files_missing:
             gone = f", {self.files_missing} gone (samples kept; --prune removes them)"
+        # samples that replaced loaded ones (a rewritten log, a copy, a moved file) are
+        # said apart, so that a run never seems to have added a sample twice
+        replaced = f" ({self.samples_replaced} replaced)" if self.samples_replaced else ""
         return (
             f"ingest: {self.files_read} files read, {self.files_unchanged} unchanged, "
             f"{self.files_replaced} replaced, {self.files_bad} bad{gone}; "
-            f"{self.samples_added} samples loaded in {self.seconds:.2f}s"
+            f"{self.samples_added} samples loaded{replaced} in {self.seconds:.2f}s"
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -92,6 +98,7 @@ class IngestSummary:
             "files_pruned": self.files_pruned,
             "samples_added": self.samples_added,
             "samples_removed": self.samples_removed,
+            "samples_replaced": self.samples_replaced,
             "seconds": round(self.seconds, 3),
             "errors": [{"file": e.path, "reason": e.reason} for e in self.errors],
             "notes": list(self.notes),
@@ -193,12 +200,6 @@ def ingest(
         # a file holding the same evals as a pruned one (a copy) is read again, so
         # its samples come back
         reread = {path for path in present if held.get(path, set()) & pruned_evals}
-    elif missing:
-        shown = ", ".join(display(p) for p in missing[:3]) + (", ..." if len(missing) > 3 else "")
-        note(
-            f"{len(missing)} loaded file(s) are gone from disk ({shown}): their samples "
-            "are kept; --prune removes them"
-        )
     if on_progress is not None:
         on_progress(0, len(found), summary)
     # DuckDB loads an export itself; the rest is read in worker processes, in order
@@ -230,8 +231,32 @@ def ingest(
                 batch.held(parsed)
         batch.done(done)
     batch.flush()
+    if missing and not prune:
+        _gone_files(warehouse, missing, summary, note)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _gone_files(
+    warehouse: Warehouse, missing: list[str], summary: IngestSummary, note: Callable[[str], None]
+) -> None:
+    """Note the loaded files gone from disk: a file whose every eval another file now
+    holds was moved (or copied), its samples already replaced, and leaves the ledger;
+    the others' samples are kept until ``--prune``."""
+    held = warehouse.loaded_eval_ids()
+    elsewhere = set().union(*(ids for path, ids in held.items() if path not in missing))
+    moved = [p for p in missing if p in summary.taken_from and held.get(p, set()) <= elsewhere]
+    for path in moved:
+        warehouse.forget_file(path)  # its samples were replaced: only the ledger entry goes
+        note(f"{display(path)}: gone from disk; its evals are loaded from another file now")
+    kept = [p for p in missing if p not in moved]
+    summary.files_missing = len(kept)
+    if kept:
+        shown = ", ".join(display(p) for p in kept[:3]) + (", ..." if len(kept) > 3 else "")
+        note(
+            f"{len(kept)} loaded file(s) are gone from disk ({shown}): their samples "
+            "are kept; --prune removes them"
+        )
 
 
 class _NewFiles:
@@ -417,7 +442,9 @@ def _loaded(
     summary.files_replaced += path in known
     summary.samples_added += added
     summary.samples_removed += removed
+    summary.samples_replaced += removed
     for text in notes:
         note(f"{path}: {text}")
+    summary.taken_from.update(taken)
     for other in taken:
         note(f"{path}: holds evals already loaded from {other}; its samples replace them")

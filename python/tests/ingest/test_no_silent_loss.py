@@ -276,3 +276,34 @@ def test_reading_a_member_stops_at_the_bound(monkeypatch):
         _read._read_at_most(stream, "summaries.json")
     assert stream.tell() <= 2**20 + 2**24
     assert _read._read_at_most(io.BytesIO(b"x" * 2**20), "m") == b"x" * 2**20
+
+
+# --------------------------------------------------------------------------- 19
+
+
+def test_a_moved_log_is_said_to_be_moved_not_kept(tmp_path):
+    logs = tmp_path / "logs"
+    log = clone_log(EVAL_LOGS[0], logs / "a.eval", "moving")
+    summary, con = _run(logs)
+    assert summary.samples_added == 20
+    (logs / "sub").mkdir()
+    log.rename(logs / "sub" / "b.eval")
+    summary, con = _run(logs, con=con)
+    assert _samples(con) == 20
+    assert summary.files_missing == 0
+    notes = "\n".join(summary.notes)
+    assert "a.eval: gone from disk; its evals are loaded from another file now" in notes
+    assert "are kept" not in notes
+    assert "20 samples loaded (20 replaced)" in summary.line()
+    assert _one(con, "select count(*) from inspect.log_files") == 1
+    summary, _ = _run(logs, con=con)  # and the next run has nothing to say about it
+    assert summary.notes == [] and summary.files_missing == 0
+
+
+def test_a_copy_in_the_same_run_is_not_counted_twice(tmp_path):
+    clone_log(EVAL_LOGS[0], tmp_path / "a" / "x.eval", "copied")
+    clone_log(EVAL_LOGS[0], tmp_path / "b" / "x.eval", "copied")
+    summary, con = _run(tmp_path)
+    assert _samples(con) == 20
+    assert "40 samples loaded (20 replaced)" in summary.line()
+    assert summary.as_dict()["samples_replaced"] == 20
