@@ -244,3 +244,19 @@ def test_a_full_disk_is_said_once(tmp_path):
     assert "Traceback" not in done.stderr
     assert done.returncode == EXIT_FAILED, done.stderr
     assert len(errors) == 1 and "the disk is full" in errors[0], errors
+
+
+def test_a_dbt_error_is_said_once_without_colours_off_a_terminal(tmp_path, capsys):
+    db = _with_scorer(tmp_path, "match")
+    capsys.readouterr()
+    assert main(["build", "--db", str(db), "--vars", "{paired_differences: 'no'}"]) == EXIT_USAGE
+    captured = capsys.readouterr()
+    both = captured.out + captured.err
+    assert "\x1b[" not in both
+    assert both.count("var 'paired_differences' must be true or false") == 1
+    (line,) = _error_lines_of(captured.err)
+    assert "a var is wrong, nothing was built" in line
+
+
+def _error_lines_of(err: str) -> list[str]:
+    return [line for line in err.splitlines() if line.startswith("budgetcurves: error:")]
