@@ -864,6 +864,12 @@ def quality_notes(parsed: ParsedFile) -> list[str]:
     total = samples.num_rows
     if total == 0:
         return []
+    status = []
+    if parsed.status not in (None, "success"):
+        status.append(
+            f"log status '{parsed.status}': its {total} samples are loaded, and enter the "
+            "marts only where the var statuses names it (default: success)"
+        )
 
     def counted(mask: pa.Array) -> tuple[int, str]:
         count = pc.sum(mask).as_py() or 0
@@ -873,7 +879,7 @@ def quality_notes(parsed: ParsedFile) -> list[str]:
         column: counted(pc.fill_null(pc.less(samples[column], 0), False))
         for column in CHECKED_COLUMNS
     }
-    notes = usage_notes(total, negative, counted(pc.is_null(samples["total_tokens"])))
+    notes = status + usage_notes(total, negative, counted(pc.is_null(samples["total_tokens"])))
     scores = parsed.scores
     if scores.num_rows:
         keyed: dict[str, tuple[set[str], set[tuple]]] = {}

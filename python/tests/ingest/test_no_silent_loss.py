@@ -59,6 +59,14 @@ def test_a_streamed_json_log_with_sorted_keys_keeps_its_status(tmp_path, monkeyp
     assert _samples(con) == len(doc["samples"])
 
 
+def test_a_log_of_a_status_the_marts_leave_out_is_noted(tmp_path):
+    log = clone_log(EVAL_LOGS[0], tmp_path / "run.eval", "running", started=True)
+    summary, _ = _run(log)
+    assert any(
+        "log status 'started'" in note and "the var statuses" in note for note in summary.notes
+    ), summary.notes
+
+
 # --------------------------------------------------------------------------- 3
 
 
