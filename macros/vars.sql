@@ -80,14 +80,16 @@
     {%- if not built -%}{{ return('') }}{%- endif -%}
     {%- set rows = run_query('select count(*) from ' ~ built[0].node.relation_name).columns[0].values()[0] -%}
     {%- if rows > 0 -%}{{ return('') }}{%- endif -%}
-    {#- the landing tables, as ref() cannot be resolved in a hook -#}
-    {%- set samples = source('inspect', 'samples') -%}
+    {#- the staged samples (where the var `where` applies), found in the graph as
+        ref() cannot be resolved in a hook -#}
+    {%- set samples = _relation_of('stg_inspect__samples') -%}
     {%- set counts = run_query(
         'select log_status, count(*) from ' ~ samples ~ ' group by log_status order by 2 desc'
     ) -%}
     {%- set loaded = counts.columns[1].values() | sum -%}
     {%- set kept = [] -%}
-    {%- for row in counts.rows if row[0] in var('statuses') -%}{%- do kept.append(row[1]) -%}{%- endfor -%}
+    {%- set statuses = [var('statuses')] if var('statuses') is string else var('statuses') -%}
+    {%- for row in counts.rows if row[0] in statuses -%}{%- do kept.append(row[1]) -%}{%- endfor -%}
     {%- if loaded == 0 -%}
         {%- set why = "no samples are loaded: name a log folder with --vars '{inspect_logs: DIR}', or load logs with `budgetcurves ingest`" -%}
     {%- elif kept | sum == 0 -%}
@@ -100,7 +102,7 @@
         {%- set why = "the var where (" ~ samples_where() ~ ") leaves none of the " ~ kept | sum ~ " samples the var statuses keeps" -%}
     {%- else -%}
         {%- set scorers = run_query(
-            'select distinct scorer from ' ~ source('inspect', 'sample_scores') ~ ' order by 1'
+            'select distinct scorer from ' ~ _relation_of('stg_inspect__sample_scores') ~ ' order by 1'
         ).columns[0].values() -%}
         {%- set why = "none of the " ~ kept | sum ~ " samples kept by the var statuses"
             ~ (" and the var where" if samples_where() else "")
@@ -110,4 +112,11 @@
             ~ "; the scorers loaded: " ~ (scorers | join(', ') or 'none') -%}
     {%- endif -%}
     {{ exceptions.raise_compiler_error("scores_by_limit is empty: " ~ why) }}
+{%- endmacro %}
+
+{#- The relation of the project's model `name`, from the graph (for hooks). -#}
+{% macro _relation_of(name) -%}
+    {%- set node = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('name', 'equalto', name) | first -%}
+    {{ return(node.relation_name) }}
 {%- endmacro %}

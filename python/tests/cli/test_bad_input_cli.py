@@ -138,6 +138,9 @@ def test_a_build_whose_mart_is_empty_says_why(tmp_path, capsys):
         main(["build", "--db", str(db), "--quiet", "--vars", "{statuses: [error]}"]) == EXIT_FAILED
     )
     assert "the logs' statuses: success" in capsys.readouterr().out
+    where = "{where: \"task_name = 'nope'\"}"
+    assert main(["build", "--db", str(db), "--quiet", "--vars", where]) == EXIT_FAILED
+    assert "the var where (task_name = 'nope') leaves none of" in capsys.readouterr().out
 
 
 # --------------------------------------------------------------------------- 7
