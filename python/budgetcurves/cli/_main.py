@@ -325,9 +325,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err(str(exc))
         return EXIT_USAGE
     except DbtError as exc:
-        # the vars are checked by dbt's on-run-start hook (macros/vars.sql): a bad one
-        # is a usage error, found before anything was built
-        if "on-run-start" in str(exc):
+        # a var's check (macros/vars.sql and each var's macro) names it as `var '<name>'`:
+        # a usage error, found while parsing or in the on-run-start hook, before any build
+        if "var '" in str(exc):
             _err("a var is wrong, nothing was built: dbt's output above names it")
             return EXIT_USAGE
         _err("dbt build failed: dbt's output above says why")

@@ -106,7 +106,8 @@ def export_queries(
         "eval_id is not null and cast(eval_id as varchar) <> '' and id is not null "
         "and try_cast(epoch as bigint) is not null and model is not null"
     )
-    (unusable,) = con.execute(f"select count(*) from bc_export where not ({usable})").fetchone()
+    # fetchall: a result left unfinished blocks the connection's next query (DuckDB 2)
+    ((unusable,),) = con.execute(f"select count(*) from bc_export where not ({usable})").fetchall()
     if unusable:
         notes.append(
             f"{unusable} row(s) without an eval_id, id, whole-number epoch or model: left out"
