@@ -82,4 +82,4 @@ figures: setup
 	$(BIN)/python scripts/coverage.py --figure docs/img/coverage.png
 
 clean:
-	rm -rf target logs $(OUT) $(DB) .pytest_cache
+	rm -rf target $(OUT) $(DB) .pytest_cache

@@ -92,11 +92,12 @@
 {% macro statuses_sql() -%}
     {%- set statuses = var('statuses') -%}
     {%- if statuses is string -%}{%- set statuses = [statuses] -%}{%- endif -%}
-    {%- if statuses is not iterable or statuses | length == 0 -%}
-        {{ exceptions.raise_compiler_error("var 'statuses' must be a non-empty list of log statuses, got " ~ statuses) }}
+    {%- if statuses is mapping or statuses is not iterable or statuses | length == 0
+        or statuses | reject('string') | list or not statuses | map('trim') | select | list | length == statuses | length -%}
+        {{ exceptions.raise_compiler_error("var 'statuses' must be a non-empty list of log statuses (strings), got '" ~ statuses ~ "'") }}
     {%- endif -%}
     {%- for status in statuses -%}
-        {{ dbt.string_literal(status) }}{{ ', ' if not loop.last }}
+        {{ budgetcurves.sql_string(status) }}{{ ', ' if not loop.last }}
     {%- endfor -%}
 {%- endmacro %}
 

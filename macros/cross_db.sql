@@ -113,3 +113,17 @@
 {% macro default__cte_materialized() %}{% endmacro %}
 {% macro duckdb__cte_materialized() %}materialized{% endmacro %}
 {% macro postgres__cte_materialized() %}materialized{% endmacro %}
+
+{#- `value` as a SQL string literal, escaped: dbt.string_literal only wraps it in
+    quotes, so a `'` in a var (a scorer named `judge's`) ended the literal early and
+    the rest ran as SQL. Standard SQL doubles the quote; Spark's literals read
+    backslash escapes instead, and '' there joins two literals. -#}
+{% macro sql_string(value) -%}
+    {{ return(adapter.dispatch('sql_string', 'budgetcurves')(value)) }}
+{%- endmacro %}
+{% macro default__sql_string(value) -%}
+    '{{ value | string | replace("'", "''") }}'
+{%- endmacro %}
+{% macro spark__sql_string(value) -%}
+    '{{ value | string | replace('\\', '\\\\') | replace("'", "\\'") }}'
+{%- endmacro %}

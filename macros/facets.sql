@@ -52,7 +52,7 @@
         'all' as facet_name,
         'all' as facet_value
     {%- else -%}
-        {{ dbt.string_literal(facet.name) }} as facet_name,
+        {{ sql_string(facet.name) }} as facet_name,
         {{ facet_value_sql(facet) }} as facet_value
     {%- endif -%}
 {%- endmacro %}

@@ -4,7 +4,8 @@
     themselves; strings `C` = 1, `P` = 0.5, `I` and `N` = 0, `yes`/`true` = 1,
     `no`/`false` = 0 (any case), a string holding a finite decimal number (sign,
     exponent and surrounding blanks allowed, as Python's float()) as that number,
-    anything else 0. Dicts, lists and nulls give null: they are not scores.
+    anything else 0. Dicts, lists, nulls and `non_finite` numbers (NaN, infinite,
+    beyond a double: the loader types them so) give null: they are not scores.
     (inspect-viz 0.4.2 vendors an older copy that maps '-1' and '1e3' to 0.)
 -#}
 {% macro score_to_float(value_type, value_text) -%}

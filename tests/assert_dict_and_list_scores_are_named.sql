@@ -2,7 +2,7 @@
     `score_key` names none of its keys) or a list: such samples are left out of the
     curves. Set `score_key` to pick a dict's key. -#}
 {{ config(severity='warn') }}
-{%- set scorer = var('scorer') -%}
+{%- set scorer = optional_string_var('scorer') -%}
 
 with
 
@@ -35,7 +35,7 @@ structured_scores as (
     from scores
     where
         {% if scorer -%}
-        scorer = {{ dbt.string_literal(scorer) }}
+        scorer = {{ sql_string(scorer) }}
         {%- else -%}
         is_first_scorer
         {%- endif %}

@@ -1,8 +1,6 @@
 {#- One row per sample that enters the curves: in a log of a kept status, passing the
     var `where`, with a score from the chosen scorer (var `scorer`, default each log's
     first), and its value for every limit (cost as in int_samples__costed). -#}
-{%- set scorer = var('scorer') -%}
-{%- set score_key = var('score_key') -%}
 {%- set where = samples_where() -%}
 {{ check_extra_limits(ref('stg_inspect__samples')) }}
 
@@ -35,16 +33,7 @@ chosen_scores as (
         score
     from scores
     where
-        {% if scorer -%}
-        scorer = {{ dbt.string_literal(scorer) }}
-        {%- else -%}
-        is_first_scorer
-        {%- endif %}
-        {% if score_key -%}
-        and (score_key = {{ dbt.string_literal(score_key) }} or score_key is null)
-        {%- else -%}
-        and score_key is null
-        {%- endif %}
+        {{ chosen_score_sql() }}
         and score is not null
 
 ),

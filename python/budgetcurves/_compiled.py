@@ -83,6 +83,13 @@ class Plan:
     database: str
     steps: list[Step] = field(default_factory=list)
 
+    def relation(self, name: str) -> str:
+        """The quoted relation a model or seed of the plan builds."""
+        for step in self.steps:
+            if step.name == name and step.kind != "test":
+                return step.relation
+        raise ValueError(f"no model or seed named {name} in the project")
+
     # ------------------------------------------------------------------ selection
 
     def select(self, *names: str) -> list[Step]:

@@ -107,7 +107,9 @@ def run_dbt(
     if target:
         args += ["--target", target]
     if variables:
-        args += ["--vars", json.dumps(dict(variables))]
+        # not ASCII-escaped: dbt reads --vars as YAML, which refuses the surrogate
+        # pairs JSON writes for an emoji
+        args += ["--vars", json.dumps(dict(variables), ensure_ascii=False)]
     if quiet:
         args.insert(0, "--quiet")
     env = {"BUDGETCURVES_LOAD_EXAMPLES": "true" if load_examples else "false"}

@@ -1,19 +1,21 @@
 """dbt-duckdb plugin: the dbt-native path from Inspect logs to the landing tables.
 
 Named in ``profiles.yml``; dbt-duckdb calls :meth:`Plugin.configure_connection`
-once when it opens the database, before any model runs. It loads the logs given
+once when it opens the database, before any model runs. It loads the logs named
 with ``--vars '{inspect_logs: DIR}'`` (incrementally: unchanged files are not read
-again), or, when the database holds no samples yet, the committed example logs,
-so ``dbt build`` works on a fresh clone and on a database ``ingest`` has filled.
+again) and nothing else: a plain ``dbt build`` builds what is loaded, so example
+logs never mix with a user's own. When nothing named could be read (a missing
+folder, no logs in it) dbt stops with that reason; bad files beside good ones are
+named and the good ones build.
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
+from dbt_common.exceptions import DbtRuntimeError
 from duckdb import DuckDBPyConnection
 
 from .ingest import ensure_landing, ingest
@@ -22,21 +24,17 @@ from .ingest import ensure_landing, ingest
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         self.logs = str(plugin_config.get("logs") or "").strip()
-        self.default_logs = str(plugin_config.get("default_logs") or "").strip()
-        load = str(plugin_config.get("load_examples", "true")).strip().lower()
-        self.load_examples = load not in ("false", "0", "no", "")
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         ensure_landing(conn)
-        logs = self.logs
-        if not logs:
-            (count,) = conn.execute("select count(*) from inspect.samples").fetchone()
-            if count or not self.load_examples or not Path(self.default_logs).exists():
-                return
-            logs = self.default_logs
-        summary = ingest([logs], conn)
-        print(f"budgetcurves plugin: {logs}: {summary.line()}", file=sys.stderr)
-        for error in summary.errors:
-            print(f"budgetcurves plugin: error: {error}", file=sys.stderr)
+        if not self.logs:
+            return
+        summary = ingest([self.logs], conn)
+        print(f"budgetcurves plugin: {self.logs}: {summary.line()}", file=sys.stderr)
         for note in summary.notes:
             print(f"budgetcurves plugin: note: {note}", file=sys.stderr)
+        if summary.nothing_read:
+            reasons = "; ".join(str(error) for error in summary.errors)
+            raise DbtRuntimeError(f"var inspect_logs: nothing could be read: {reasons}")
+        for error in summary.errors:
+            print(f"budgetcurves plugin: error: {error}", file=sys.stderr)

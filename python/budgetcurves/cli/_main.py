@@ -14,10 +14,14 @@ from typing import Any
 import duckdb
 
 from .. import __version__
-from .._project import DEFAULT_DB, DbtError, build_command, run_dbt
+from .._compiled import DataTestError
+from .._project import DEFAULT_DB, PROJECT_DIR, DbtError, build_command, run_dbt
 
-EXIT_BAD_INPUT = 1
-EXIT_USAGE = 2
+#: Exit codes, one meaning each (the README's table): 0, all done.
+EXIT_BAD_INPUT = 1  # some files or paths bad and named; every good one loaded
+EXIT_USAGE = 2  # nothing done: a usage error, or the database busy past --wait
+EXIT_NOTHING_READ = 3  # nothing could be read: every path given missing, empty or bad
+EXIT_FAILED = 4  # dbt or the database failed (a failing test, a full disk)
 
 
 class UserError(Exception):
@@ -40,7 +44,7 @@ def _connect(db: str, wait: float) -> duckdb.DuckDBPyConnection:
             con.execute("set enable_progress_bar = false")
             return con
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
+            if "could not set lock" not in str(exc).lower():  # not "in use": say why
                 raise UserError(f"{db}: cannot open the database: {exc}") from None
             if time.monotonic() >= deadline:
                 raise UserError(
@@ -71,6 +75,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
         con.close()
+    return _report(summary, args)
+
+
+def _report(summary, args: argparse.Namespace) -> int:
+    """Print what an ingest or forget did; its exit code."""
     for error in summary.errors:
         _err(str(error))
     if args.json:
@@ -79,7 +88,28 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         for note in summary.notes:
             print(f"budgetcurves: note: {note}", file=sys.stderr)
         print(summary.line())
+    if summary.nothing_read:
+        return EXIT_NOTHING_READ
     return EXIT_BAD_INPUT if summary.errors else 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    from ..ingest import forget
+
+    con = _connect(args.db, args.wait)
+    try:
+        summary = forget(args.paths, con)
+    finally:
+        con.close()
+    return _report(summary, args)
+
+
+def _project_vars() -> list[str]:
+    """The vars the dbt project declares (dbt_project.yml)."""
+    import yaml
+
+    with open(PROJECT_DIR / "dbt_project.yml", encoding="utf-8") as handle:
+        return list(yaml.safe_load(handle)["vars"])
 
 
 def _build_vars(args: argparse.Namespace) -> dict[str, Any]:
@@ -93,6 +123,10 @@ def _build_vars(args: argparse.Namespace) -> dict[str, Any]:
             raise UserError(f"--vars: not a YAML/JSON mapping: {exc}") from None
         if not isinstance(parsed, dict):
             raise UserError(f"--vars: expected a mapping like '{{steps: 50}}', got {args.vars!r}")
+        known = _project_vars()
+        for name in parsed:
+            if name not in known:
+                raise UserError(f"--vars: unknown var {name!r} (the vars are {', '.join(known)})")
         variables.update(parsed)
     for name, value in (("steps", args.steps), ("scale", args.scale), ("ci_level", args.ci)):
         if value is not None:
@@ -100,24 +134,44 @@ def _build_vars(args: argparse.Namespace) -> dict[str, Any]:
     return variables
 
 
-def cmd_build(args: argparse.Namespace) -> int:
+def _check_database(args: argparse.Namespace) -> None:
+    """Before dbt opens ``--db``: it exists, is a DuckDB database we may write, and is
+    free (waiting up to ``--wait``); else one line saying which, not dbt's tracebacks."""
     if not Path(args.db).exists():
         raise UserError(f"{args.db}: no such database (run `budgetcurves ingest` first)")
+    _connect(args.db, args.wait).close()
+
+
+def _plain_dbt_output() -> None:
+    """dbt's colours only on a terminal: a log file or CI gets no ANSI codes."""
+    if not sys.stdout.isatty():
+        os.environ.setdefault("DBT_USE_COLORS", "false")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    _check_database(args)
+    _plain_dbt_output()
     command = build_command(unit_tests=args.unit_tests)
     run_dbt(command, db=args.db, variables=_build_vars(args), quiet=args.quiet)
     return 0
 
 
-def cmd_plot(args: argparse.Namespace) -> int:
-    from ..plot import read_scores, scores_by_limit
-
+def _plot_out(args: argparse.Namespace) -> Path:
+    """``--out`` checked: an image (.png, .svg, .pdf) or the interactive page (.html)."""
     out = Path(args.out)
-    if out.suffix.lower() == ".html":
-        return _plot_html(args, out)
-    if out.suffix.lower() not in (".png", ".svg", ".pdf"):
+    if out.suffix.lower() not in (".png", ".svg", ".pdf", ".html"):
         raise UserError(
             f"--out {out}: the file must end in .png, .svg or .pdf, or .html for a page"
         )
+    return out
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from ..plot import read_scores, scores_by_limit
+
+    out = _plot_out(args)
+    if out.suffix.lower() == ".html":
+        return _plot_html(args, out)
     try:
         frame = read_scores(args.db, limit=args.limit, facet=args.facet)
         plot = scores_by_limit(
@@ -171,16 +225,28 @@ def build_compiled(args: argparse.Namespace) -> None:
     for these vars and this database (cached), executed by DuckDB in this process."""
     from .._compiled import compiled_plan, database_name
 
-    plan = compiled_plan(_build_vars(args), database_name(args.db))
+    variables = _build_vars(args)
+    plan = compiled_plan(variables, database_name(args.db))
     con = _connect(args.db, args.wait)
     try:
         plan.execute(con)
+        (rows,) = con.execute(f"select count(*) from {plan.relation('scores_by_limit')}").fetchone()
     finally:
         con.close()
+    if rows == 0:
+        # why it is empty is dbt's to say (the on-run-end hook explain_empty_scores): a
+        # dbt build on the same data, only on this path, names the reason and fails
+        _plain_dbt_output()
+        run_dbt(build_command(), db=args.db, variables=variables, quiet=args.quiet)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    _plot_out(args)  # the options first: a mistake costs no ingest or build
+    _build_vars(args)
     status = cmd_ingest(args)
+    if status == EXIT_NOTHING_READ:
+        _err("run: nothing could be read from LOGS, so nothing was built or drawn")
+        return status
     build_compiled(args)
     cmd_plot(args)
     return status
@@ -221,13 +287,16 @@ def _parser() -> argparse.ArgumentParser:
             action="store_true",
             help="remove the samples of loaded logs that are gone from LOGS (kept by default)",
         )
+        wait_option(p)
+        p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    def wait_option(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--wait",
             type=float,
             default=60.0,
             help="seconds to wait for another writer (default 60)",
         )
-        p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     def build_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--steps", type=int, help="thresholds per limit (default 100)")
@@ -260,9 +329,19 @@ def _parser() -> argparse.ArgumentParser:
     ingest_options(p)
     p.set_defaults(func=cmd_ingest)
 
+    p = sub.add_parser(
+        "forget", help="remove the samples of loaded files: files, or every file in folders"
+    )
+    db_option(p)
+    p.add_argument("paths", nargs="+", metavar="PATH", help="a loaded file or a folder of them")
+    wait_option(p)
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_forget)
+
     p = sub.add_parser("build", help="run dbt build with the options as vars")
     db_option(p)
     build_options(p)
+    wait_option(p)
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("plot", help="draw the mart")
@@ -309,11 +388,35 @@ def _run(args: argparse.Namespace) -> int:
     except UserError as exc:
         _err(str(exc))
         return EXIT_USAGE
+    except DataTestError as exc:  # the compiled path's own words: no dbt output above
+        _err(str(exc))
+        return EXIT_FAILED
     except DbtError as exc:
-        _err(f"{exc} (dbt's output above says why)")
-        return EXIT_USAGE
+        # a var's check (macros/vars.sql and each var's macro) names it as `var '<name>'`:
+        # a usage error, found while parsing or in the on-run-start hook, before any build
+        if "var '" in str(exc):
+            _err("a var is wrong, nothing was built: dbt's output above names it")
+            return EXIT_USAGE
+        _err("dbt build failed: dbt's output above says why")
+        return EXIT_FAILED
+    except duckdb.Error as exc:
+        _err(_database_failure(args, exc))
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+
+
+def _database_failure(args: argparse.Namespace, exc: duckdb.Error) -> str:
+    """One line for the database failing under us (a full disk, above all)."""
+    from ..ingest._write import DISK_FULL
+
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if any(sign in str(exc) for sign in DISK_FULL):
+        return (
+            f"{args.db}: the disk is full (or the file past its size limit): {first}; "
+            "what was written before is kept, the rest is loaded next run"
+        )
+    return f"{args.db}: the database failed: {first}"
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Loading Inspect logs into the landing tables that dbt reads as the source ``inspect``."""
 
 from ._files import FileStamp
-from ._ingest import IngestSummary, discover, ingest, read_any
+from ._ingest import IngestSummary, discover, forget, ingest, read_any
 from ._postgres import PostgresWarehouse
 from ._progress import ProgressBar
 from ._read import KNOWN_FORMAT_VERSIONS, LogReadError, ParsedFile
@@ -23,6 +23,7 @@ __all__ = [
     "as_warehouse",
     "discover",
     "ensure_landing",
+    "forget",
     "ingest",
     "load_frame",
     "read_any",

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ._read import SAMPLES_SCHEMA, SCORES_SCHEMA, LogReadError, ParsedFile
+from ._read import DECIMAL_NUMBER, SAMPLES_SCHEMA, SCORES_SCHEMA, LogReadError, ParsedFile
 
 REQUIRED = ("eval_id", "id", "epoch", "model")
 _NUMERIC = (
@@ -108,6 +108,17 @@ def export_queries(
     def col(name: str, cast: str, default: str = "null") -> str:
         return f"cast({_quote(name)} as {cast})" if name in types else f"{default}"
 
+    # a row without a sample's identity or model cannot enter a curve: counted, left out
+    usable = (
+        "eval_id is not null and cast(eval_id as varchar) <> '' and id is not null "
+        "and try_cast(epoch as bigint) is not null and model is not null"
+    )
+    # fetchall: a result left unfinished blocks the connection's next query (DuckDB 2)
+    ((unusable,),) = con.execute(f"select count(*) from bc_export where not ({usable})").fetchall()
+    if unusable:
+        notes.append(
+            f"{unusable} row(s) without an eval_id, id, whole-number epoch or model: left out"
+        )
     if "status" not in types:
         notes.append("no log status column: every sample is treated as from a 'success' log")
     if "task_name" not in types and "task" not in types:
@@ -168,7 +179,7 @@ def export_queries(
     )
     samples = (
         f"select {projection} from "
-        f"(select *, {model_usage} as bc_usage from bc_export) as bc_export"
+        f"(select *, {model_usage} as bc_usage from bc_export where {usable}) as bc_export"
     )
 
     parts = []
@@ -177,9 +188,17 @@ def export_queries(
         if duck_type == "BOOLEAN":
             vtype, text = "'boolean'", f"case when {_quote(name)} then 'true' else 'false' end"
         elif duck_type.startswith(_NUMERIC):
-            vtype, text = "'number'", f"cast(cast({_quote(name)} as double) as varchar)"
+            number = f"cast({_quote(name)} as double)"
+            vtype = f"case when isfinite({number}) then 'number' else 'non_finite' end"
+            text = f"cast({number} as varchar)"
         else:
-            vtype, text = "'string'", f"cast({_quote(name)} as varchar)"
+            # a numeric string a double cannot hold (1e309) is not a score either
+            text = f"cast({_quote(name)} as varchar)"
+            vtype = (
+                f"case when regexp_full_match({text}, {_literal(DECIMAL_NUMBER.pattern)}) "
+                f"and not isfinite(try_cast(trim({text}) as double)) "
+                "then 'non_finite' else 'string' end"
+            )
         # an export has no scorer order per log: a row's first scorer is its first
         # score column with a value (samples_df orders the columns by scorer)
         earlier = " and ".join(f"{_quote(c)} is null" for c in score_columns[:index])
@@ -188,12 +207,14 @@ def export_queries(
             f"cast(epoch as bigint) as epoch, {_literal(name[len('score_') :])} as scorer, "
             f"cast(null as varchar) as score_key, {earlier or 'true'} as is_first_scorer, "
             f"{vtype} as value_type, {text} as value_text "
-            f"from bc_export where {_quote(name)} is not null"
+            f"from bc_export where {_quote(name)} is not null and {usable}"
         )
     return ExportQueries(
         samples=samples,
         scores=" union all ".join(parts),
-        eval_ids="select distinct cast(eval_id as varchar) as eval_id from bc_export",
+        eval_ids=(
+            f"select distinct cast(eval_id as varchar) as eval_id from bc_export where {usable}"
+        ),
         notes=notes,
     )
 

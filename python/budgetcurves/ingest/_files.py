@@ -231,14 +231,23 @@ def read_bytes(path: str) -> bytes:
         return handle.read()
 
 
+#: Characters DuckDB's file readers take as a glob pattern in a path.
+_GLOB = re.compile(r"[*?\[\]{}]")
+
+
 @contextmanager
 def local_copy(path: str) -> Iterator[str]:
-    """A local file path for readers that need one (exports read by DuckDB)."""
-    if not is_url(path):
+    """A local path that names only this file, for readers that need one (exports read
+    by DuckDB): a remote file is copied; a local one whose name DuckDB would read as a
+    glob pattern (``x*.csv``) is linked from a plain name, since a path is a path."""
+    if not is_url(path) and not _GLOB.search(path):
         yield path
         return
     with tempfile.TemporaryDirectory(prefix="budgetcurves-") as folder:
         target = os.path.join(folder, "export" + Path(path).suffix.lower())
-        with open_binary(path) as source, open(target, "wb") as sink:
-            shutil.copyfileobj(source, sink)
+        if not is_url(path):
+            os.symlink(os.path.abspath(path), target)
+        else:
+            with open_binary(path) as source, open(target, "wb") as sink:
+                shutil.copyfileobj(source, sink)
         yield target

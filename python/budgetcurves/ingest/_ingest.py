@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from ._export import read_samples_export
-from ._files import Found, display, local_copy, open_binary, stamp, under
+from ._files import Found, display, is_url, local_copy, open_binary, stamp, under
 from ._files import discover as _discover
 from ._parallel import read_in_order
 from ._read import (
@@ -35,7 +35,7 @@ from ._read import (
     read_json_log,
 )
 from ._warehouse import DuckDBWarehouse, Warehouse, as_warehouse
-from ._write import write_export, write_new_files
+from ._write import is_fatal, write_export, write_new_files
 
 #: Called after each file with (files done, files found, the summary so far).
 Progress = Callable[[int, int, "IngestSummary"], None]
@@ -53,13 +53,24 @@ class IngestSummary:
     files_pruned: int = 0
     samples_added: int = 0
     samples_removed: int = 0
+    samples_replaced: int = 0  # of samples_removed, those a file of this run replaced
     seconds: float = 0.0
     errors: list[LogReadError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Files whose evals a file of this run took over (their samples were replaced).
+    taken_from: set[str] = field(default_factory=set, repr=False)
 
     @property
     def files_bad(self) -> int:
         return len(self.errors)
+
+    @property
+    def nothing_read(self) -> bool:
+        """Something was wrong and no file given could be read or was already loaded
+        (a misspelt path, an empty folder, only bad files): not "some files bad"."""
+        return bool(self.errors) and not (
+            self.files_read or self.files_unchanged or self.files_pruned
+        )
 
     def line(self) -> str:
         gone = ""
@@ -67,10 +78,13 @@ class IngestSummary:
             gone = f", {self.files_pruned} pruned"
         elif self.files_missing:
             gone = f", {self.files_missing} gone (samples kept; --prune removes them)"
+        # samples that replaced loaded ones (a rewritten log, a copy, a moved file) are
+        # said apart, so that a run never seems to have added a sample twice
+        replaced = f" ({self.samples_replaced} replaced)" if self.samples_replaced else ""
         return (
             f"ingest: {self.files_read} files read, {self.files_unchanged} unchanged, "
             f"{self.files_replaced} replaced, {self.files_bad} bad{gone}; "
-            f"{self.samples_added} samples loaded in {self.seconds:.2f}s"
+            f"{self.samples_added} samples loaded{replaced} in {self.seconds:.2f}s"
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -84,6 +98,7 @@ class IngestSummary:
             "files_pruned": self.files_pruned,
             "samples_added": self.samples_added,
             "samples_removed": self.samples_removed,
+            "samples_replaced": self.samples_replaced,
             "seconds": round(self.seconds, 3),
             "errors": [{"file": e.path, "reason": e.reason} for e in self.errors],
             "notes": list(self.notes),
@@ -185,12 +200,6 @@ def ingest(
         # a file holding the same evals as a pruned one (a copy) is read again, so
         # its samples come back
         reread = {path for path in present if held.get(path, set()) & pruned_evals}
-    elif missing:
-        shown = ", ".join(display(p) for p in missing[:3]) + (", ..." if len(missing) > 3 else "")
-        note(
-            f"{len(missing)} loaded file(s) are gone from disk ({shown}): their samples "
-            "are kept; --prune removes them"
-        )
     if on_progress is not None:
         on_progress(0, len(found), summary)
     # DuckDB loads an export itself; the rest is read in worker processes, in order
@@ -213,6 +222,7 @@ def ingest(
         elif direct and _is_export(item.path):
             batch.flush()
             _load_export(warehouse, item, known, summary, note)
+            batch.reload()  # the export's evals: a log of them later in the run replaces them
         else:
             parsed = next(results)
             if not batch.add(item, parsed):
@@ -221,8 +231,32 @@ def ingest(
                 batch.held(parsed)
         batch.done(done)
     batch.flush()
+    if missing and not prune:
+        _gone_files(warehouse, missing, summary, note)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _gone_files(
+    warehouse: Warehouse, missing: list[str], summary: IngestSummary, note: Callable[[str], None]
+) -> None:
+    """Note the loaded files gone from disk: a file whose every eval another file now
+    holds was moved (or copied), its samples already replaced, and leaves the ledger;
+    the others' samples are kept until ``--prune``."""
+    held = warehouse.loaded_eval_ids()
+    elsewhere = set().union(*(ids for path, ids in held.items() if path not in missing))
+    moved = [p for p in missing if p in summary.taken_from and held.get(p, set()) <= elsewhere]
+    for path in moved:
+        warehouse.forget_file(path)  # its samples were replaced: only the ledger entry goes
+        note(f"{display(path)}: gone from disk; its evals are loaded from another file now")
+    kept = [p for p in missing if p not in moved]
+    summary.files_missing = len(kept)
+    if kept:
+        shown = ", ".join(display(p) for p in kept[:3]) + (", ..." if len(kept) > 3 else "")
+        note(
+            f"{len(kept)} loaded file(s) are gone from disk ({shown}): their samples "
+            "are kept; --prune removes them"
+        )
 
 
 class _NewFiles:
@@ -243,13 +277,17 @@ class _NewFiles:
         self.warehouse, self.known, self.summary, self.note = warehouse, known, summary, note
         self.progress = progress
         self.loaded_ids: set[str] = set()
-        if self.con is not None:
-            for ids in warehouse.loaded_eval_ids().values():
-                self.loaded_ids |= ids
+        self.reload()
         self.files: list[tuple[Found, ParsedFile]] = []
         self.ids: set[str] = set()
         self.samples = 0
         self.waiting: list[int] = []
+
+    def reload(self) -> None:
+        """Read the evals the ledger holds again (after a file was written directly)."""
+        if self.con is not None:
+            for ids in self.warehouse.loaded_eval_ids().values():
+                self.loaded_ids |= ids
 
     def add(self, item: Found, parsed: ParsedFile | LogReadError) -> bool:
         """Take ``parsed`` into the batch if it is new; False: write it on its own."""
@@ -280,9 +318,9 @@ class _NewFiles:
         if files:
             try:
                 write_new_files(self.con, [(parsed, item.stamp) for item, parsed in files])
-            except (duckdb.IOException, duckdb.FatalException, duckdb.InterruptException):
-                raise
-            except duckdb.Error:  # one of them cannot be written: find which, one by one
+            except duckdb.Error as exc:  # one of them cannot be written: find which, one by one
+                if is_fatal(exc):
+                    raise
                 for item, parsed in files:
                     _write_one(self.warehouse, item, parsed, self.known, self.summary, self.note)
             else:
@@ -292,6 +330,32 @@ class _NewFiles:
         for done in self.waiting:
             self.progress(done)
         self.waiting.clear()
+
+
+def forget(
+    paths: Sequence[str | os.PathLike[str]], con: duckdb.DuckDBPyConnection | Warehouse
+) -> IngestSummary:
+    """Remove the samples of every loaded file that is one of ``paths`` or under one of
+    them (a folder), whether or not it still exists; each path that names no loaded
+    file is an error. ``files_pruned`` and ``samples_removed`` say what was removed."""
+    started = time.perf_counter()
+    summary = IngestSummary()
+    warehouse = as_warehouse(con)
+    warehouse.ensure_landing()
+    known = warehouse.loaded_stamps()
+    for raw in map(os.fspath, paths):
+        root = raw.rstrip("/") if is_url(raw) else str(Path(raw).resolve())
+        matches = sorted(path for path in known if under(path, root))
+        if not matches:
+            summary.errors.append(
+                LogReadError(display(raw), "no loaded file is this file or in this folder")
+            )
+        for path in matches:
+            summary.samples_removed += warehouse.forget_file(path)
+            summary.files_pruned += 1
+            del known[path]
+    summary.seconds = time.perf_counter() - started
+    return summary
 
 
 def _is_export(path: str) -> bool:
@@ -333,9 +397,9 @@ def _write_one(
     try:
         # stamped as it was before reading: if it changed meanwhile, the next run reads it
         taken, removed = warehouse.write_file(parsed, item.stamp)
-    except (duckdb.IOException, duckdb.FatalException, duckdb.InterruptException):
-        raise  # the database itself is in trouble: stop
     except duckdb.Error as exc:
+        if is_fatal(exc):
+            raise  # the database itself is in trouble: stop
         summary.errors.append(LogReadError(path, f"could not be written: {exc}"))
         return
     _loaded(item, known, parsed.samples.num_rows, removed, parsed.notes, taken, summary, note)
@@ -378,7 +442,9 @@ def _loaded(
     summary.files_replaced += path in known
     summary.samples_added += added
     summary.samples_removed += removed
+    summary.samples_replaced += removed
     for text in notes:
         note(f"{path}: {text}")
+    summary.taken_from.update(taken)
     for other in taken:
         note(f"{path}: holds evals already loaded from {other}; its samples replace them")

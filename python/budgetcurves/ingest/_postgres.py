@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from ._files import FileStamp
-from ._read import SAMPLES_SCHEMA, SCORES_SCHEMA, ParsedFile
+from ._read import SAMPLES_SCHEMA, SCORES_SCHEMA, ParsedFile, decode_eval_ids, encode_eval_ids
 from ._write import LOG_FILES_COLUMNS, SCHEMA
 
 _TYPES = {pa.int64(): "bigint", pa.float64(): "double precision", pa.bool_(): "boolean"}
@@ -92,7 +92,7 @@ class PostgresWarehouse:
 
     def loaded_eval_ids(self) -> dict[str, set[str]]:
         rows = self._run(f"select log_file, eval_ids from {SCHEMA}.log_files")
-        return {path: set(filter(None, (ids or "").split(","))) for path, ids in rows}
+        return {path: decode_eval_ids(ids) for path, ids in rows}
 
     @staticmethod
     def _copy(cur: Any, table: str, rows: pa.Table) -> None:
@@ -148,7 +148,7 @@ class PostgresWarehouse:
                     parsed.kind,
                     parsed.status,
                     parsed.format_version,
-                    ",".join(parsed.eval_ids),
+                    encode_eval_ids(parsed.eval_ids),
                     parsed.samples.num_rows,
                     stamp.size,
                     stamp.mtime_ns,

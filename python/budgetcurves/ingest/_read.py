@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import re
 import struct
 import zipfile
@@ -140,6 +141,25 @@ class ParsedFile:
     notes: list[str] = field(default_factory=list)
 
 
+def encode_eval_ids(eval_ids: Iterable[str]) -> str:
+    """A file's eval ids as the ledger's ``eval_ids`` text: a JSON list, exact for any
+    id (a comma in an id included)."""
+    return orjson.dumps(list(eval_ids)).decode()
+
+
+def decode_eval_ids(text: str | None) -> set[str]:
+    """The eval ids of a ledger's ``eval_ids`` text (a JSON list; ledgers written
+    before it was one joined the ids with commas)."""
+    if not text:
+        return set()
+    if text.startswith("["):
+        try:
+            return {str(i) for i in orjson.loads(text)}
+        except orjson.JSONDecodeError:
+            pass
+    return set(filter(None, text.split(",")))
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -176,10 +196,19 @@ def _loads_lenient(data: bytes) -> tuple[Any, str] | None:
         text = data.decode("utf-8", "replace")
         problem = f"bytes that are not UTF-8 (first at byte {exc.start}) replaced by U+FFFD"
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_int=_parse_int)
     except (ValueError, RecursionError):
         return None
     return _clean_strings(doc), problem
+
+
+def _parse_int(text: str) -> int | float:
+    """An integer of JSON; one too long for Python's int() (4300 digits) is beyond any
+    double anyway: an infinity, which the score and usage readers name or leave out."""
+    try:
+        return int(text)
+    except ValueError:
+        return -math.inf if text.startswith("-") else math.inf
 
 
 def _clean_strings(value: Any) -> Any:
@@ -232,11 +261,37 @@ def _scalar_text(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, str):
         return value
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+    if isinstance(value, int) and value.bit_length() > 1024:  # beyond any double (and str())
+        return "inf" if value > 0 else "-inf"
     if isinstance(value, (int, float)):
         return repr(value)
     return orjson.dumps(value).decode()
+
+
+def _typed(value: Any) -> tuple[str, str | None]:
+    """A score's (value_type, value_text) in ``sample_scores``."""
+    text = _scalar_text(value)
+    return ("non_finite" if _is_non_finite(value, text) else _scalar_type(value)), text
+
+
+#: A decimal number as Python's float() and the macro score_to_float read one.
+DECIMAL_NUMBER = re.compile(r"\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*")
+
+
+def _is_non_finite(value: Any, text: str | None) -> bool:
+    """Is ``value`` a number (or a numeric string) a double cannot hold: NaN, an
+    infinity, or beyond its range (``1e309``, ``10**400``)? Such a score is loaded
+    with the type ``non_finite``, named in a note and left out of the curves."""
+    if isinstance(value, bool) or text is None:
+        return False
+    if isinstance(value, str) and not DECIMAL_NUMBER.fullmatch(value):
+        return False
+    if not isinstance(value, (int, float, str)):
+        return False
+    try:
+        return not math.isfinite(float(text))
+    except OverflowError:
+        return True
 
 
 def score_rows(
@@ -254,19 +309,9 @@ def score_rows(
         is_first = scorer == first_scorer
         if isinstance(value, dict):
             for score_key, inner in value.items():
-                yield (
-                    *key,
-                    scorer,
-                    str(score_key),
-                    is_first,
-                    _scalar_type(inner),
-                    _scalar_text(inner),
-                )
+                yield (*key, scorer, str(score_key), is_first, *_typed(inner))
         else:
-            vtype = _scalar_type(value)
-            if vtype == "number" and _scalar_text(value) is None:
-                vtype = "null"
-            yield (*key, scorer, None, is_first, vtype, _scalar_text(value))
+            yield (*key, scorer, None, is_first, *_typed(value))
 
 
 def _first_scorer(
@@ -285,6 +330,28 @@ def _first_scorer(
     return None
 
 
+def _column(name: str, values: list[Any], arrow_type: pa.DataType) -> pa.Array:
+    try:
+        return pa.array(values, type=arrow_type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        bad = next((v for v in values if _wrong_type(v, arrow_type)), None)
+        raise ValueError(
+            f"field '{_FIELD_NAMES.get(name, name)}' holds {bad!r}, not a {arrow_type} ({exc})"
+        ) from None
+
+
+def _wrong_type(value: Any, arrow_type: pa.DataType) -> bool:
+    try:
+        pa.array([value], type=arrow_type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return True
+    return False
+
+
+#: Landing columns named after the log field they come from, where the names differ.
+_FIELD_NAMES = {"sample_uuid": "uuid", "sample_id": "id", "limit_type": "limit.type"}
+
+
 class _Columns:
     """Column-wise accumulator for the landing rows of one file."""
 
@@ -298,7 +365,7 @@ class _Columns:
 
     def tables(self) -> tuple[pa.Table, pa.Table]:
         samples = pa.table(
-            {n: pa.array(v, type=SAMPLES_SCHEMA.field(n).type) for n, v in self.samples.items()},
+            {n: _column(n, v, SAMPLES_SCHEMA.field(n).type) for n, v in self.samples.items()},
             schema=SAMPLES_SCHEMA,
         )
         columns = (
@@ -363,9 +430,7 @@ def _log_info(path: str, header: dict[str, Any], status: str | None) -> dict[str
     return {
         "log_file": path,
         "status": str(status or header.get("status") or "started"),
-        # logs written before Inspect had eval ids: the task run's id is unique per eval
-        # (inspect_ai makes up a random eval_id for them at each read)
-        "eval_id": str(spec.get("eval_id") or spec.get("task_id") or spec.get("run_id")),
+        "eval_id": _eval_id(path, spec),
         "run_id": spec.get("run_id"),
         "eval_set_id": spec.get("eval_set_id"),
         "task_id": spec.get("task_id"),
@@ -376,6 +441,19 @@ def _log_info(path: str, header: dict[str, Any], status: str | None) -> dict[str
         "version": _int_or_none(header.get("version")),
         "budgets": eval_budgets(spec.get("config")),
     }
+
+
+def _eval_id(path: str, spec: dict[str, Any]) -> str:
+    """The eval's identity: its eval_id; in logs written before Inspect had eval ids,
+    the task run's id (inspect_ai makes up a random eval_id for them at each read);
+    with neither, the file's own path, so two such logs never share an identity."""
+    for key in ("eval_id", "task_id", "run_id"):
+        value = spec.get(key)
+        if value is not None and value != "":
+            if not isinstance(value, (str, int)) or isinstance(value, bool):
+                raise LogReadError(path, f"field 'eval.{key}' is not a string: {value!r}")
+            return str(value)
+    return f"file:{path}"
 
 
 def eval_budgets(config: Any) -> dict[str, Any]:
@@ -406,15 +484,26 @@ def _build(
     notes: list[str],
 ) -> ParsedFile:
     first = _first_scorer(log["spec"], results, samples)
+    if log["eval_id"] == f"file:{path}":
+        notes.append(
+            "the eval header has no eval_id, task_id or run_id: its samples are identified "
+            f"by the file's path ({log['eval_id']})"
+        )
     columns = _Columns()
     seen: set[tuple[str, int | None]] = set()
+    no_id, no_epoch, repeated = "with no id", "with no epoch", "repeating an id and epoch"
+    left_out = dict.fromkeys((no_id, no_epoch, repeated), 0)
     for sample in samples:
-        if not isinstance(sample, dict) or "id" not in sample:
-            notes.append("a sample with no id was skipped")
+        if not isinstance(sample, dict) or sample.get("id") is None:
+            left_out[no_id] += 1
             continue
         row = _sample_row(sample, log)
         ident = (row["sample_id"], row["epoch"])
+        if row["epoch"] is None:
+            left_out[no_epoch] += 1
+            continue
         if ident in seen:  # journals can repeat a summary; keep the first
+            left_out[repeated] += 1
             continue
         seen.add(ident)
         columns.add(row)
@@ -423,6 +512,10 @@ def _build(
                 (log["eval_id"], row["sample_id"], row["epoch"]), sample.get("scores"), first
             )
         )
+    for why, count in left_out.items():
+        if count:
+            kept = " (the first of each is kept)" if why == repeated else ""
+            notes.append(f"{count} sample(s) {why}: left out{kept}")
     sample_table, score_table = columns.tables()
     return ParsedFile(
         path,
@@ -439,11 +532,41 @@ def _build(
 # --------------------------------------------------------------------------- readers
 
 
+#: The most bytes one member of an ``.eval`` may inflate to (a sample summary list
+#: of 10^5 samples is about 100 MB): a larger one, or one whose data inflates past
+#: its declared size (a zip bomb), makes the file bad instead of taking the memory.
+#: ``BUDGETCURVES_MAX_MEMBER_MB`` sets it.
+MAX_MEMBER_BYTES = int(float(os.environ.get("BUDGETCURVES_MAX_MEMBER_MB", "512")) * 2**20)
+
+
+def _too_large(name: str, size: int | str) -> zipfile.BadZipFile:
+    limit = MAX_MEMBER_BYTES / 2**20
+    return zipfile.BadZipFile(
+        f"member {name} inflates to {size} bytes, more than the {limit:g} MB a member may "
+        "take (BUDGETCURVES_MAX_MEMBER_MB)"
+    )
+
+
+def _read_at_most(stream: IO[bytes], name: str) -> bytes:
+    """All of ``stream``, or :func:`_too_large` once it passes :data:`MAX_MEMBER_BYTES`."""
+    chunks, total = [], 0
+    while chunk := stream.read(min(2**24, MAX_MEMBER_BYTES + 1 - total)):
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > MAX_MEMBER_BYTES:
+            raise _too_large(name, f"more than {MAX_MEMBER_BYTES}")
+    return b"".join(chunks)
+
+
 def _read_member(archive: zipfile.ZipFile, name: str) -> bytes:
-    """A zip member's bytes, Zstandard-compressed ones included."""
+    """A zip member's bytes, Zstandard-compressed ones included, at most
+    :data:`MAX_MEMBER_BYTES` of them whatever the member's header declares."""
     info = archive.getinfo(name)
+    if info.file_size > MAX_MEMBER_BYTES:
+        raise _too_large(name, info.file_size)
     if info.compress_type != ZIP_ZSTD:
-        return archive.read(name)
+        with archive.open(name) as member:
+            return _read_at_most(member, name)
     fp = archive.fp
     if fp is None:
         raise zipfile.BadZipFile("archive is closed")
@@ -460,7 +583,7 @@ def _read_member(archive: zipfile.ZipFile, name: str) -> bytes:
         reader = zstandard.ZstdDecompressor().stream_reader(
             io.BytesIO(raw), read_across_frames=True
         )
-        data = reader.read()
+        data = _read_at_most(reader, name)
     except zstandard.ZstdError as exc:
         raise zipfile.BadZipFile(f"{name}: bad Zstandard data: {exc}") from None
     if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
@@ -594,17 +717,26 @@ _SAMPLE_FIELDS = (
 )
 
 
+#: The top-level fields of a log that every log has and its landing rows need
+#: (``version`` and ``results`` are read too where they come before the samples).
+_HEADER_FIELDS = frozenset({"status", "eval"})
+
+
 def _stream_json(handle: IO[bytes]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The log's top-level fields before ``samples`` (Inspect writes the header first),
-    and its samples cut down to :data:`_SAMPLE_FIELDS`, one sample in memory at a time."""
+    """The log's top-level fields but ``samples``, and its samples cut down to
+    :data:`_SAMPLE_FIELDS`, one sample in memory at a time.
+
+    Inspect writes the header first, so the first pass usually stops at ``samples``;
+    a log whose keys were reordered (``sort_keys``, ``jq -S``) puts ``status`` and
+    ``version`` after them, and the pass goes on past the samples to read them."""
     header: dict[str, Any] = {}
     builder, key, depth = None, None, 0
     for prefix, event, value in ijson.parse(handle, use_float=True):
         if builder is None:
             if prefix == "" and event == "map_key":
-                if value == "samples":
+                if value == "samples" and header.keys() >= _HEADER_FIELDS:
                     break
-                key = value
+                key = None if value == "samples" else value
                 continue
             if prefix != key or key is None:
                 continue
@@ -717,6 +849,14 @@ def usage_notes(
     return notes
 
 
+def non_finite_note(scorer: str, count: int, examples: list[str] | None = None) -> str:
+    shown = f", e.g. {', '.join(examples)}" if examples else ""
+    return (
+        f"scorer '{scorer}' gives {count} score(s) that are not finite numbers (NaN, "
+        f"infinite, or beyond a double{shown}): left out of the curves"
+    )
+
+
 def quality_notes(parsed: ParsedFile) -> list[str]:
     """Notes on values that are loaded but will not enter (all) curves, naming samples
     as ``sample_id/epoch``: negative or missing usage and times, dict or list scores."""
@@ -724,6 +864,12 @@ def quality_notes(parsed: ParsedFile) -> list[str]:
     total = samples.num_rows
     if total == 0:
         return []
+    status = []
+    if parsed.status not in (None, "success"):
+        status.append(
+            f"log status '{parsed.status}': its {total} samples are loaded, and enter the "
+            "marts only where the var statuses names it (default: success)"
+        )
 
     def counted(mask: pa.Array) -> tuple[int, str]:
         count = pc.sum(mask).as_py() or 0
@@ -733,11 +879,12 @@ def quality_notes(parsed: ParsedFile) -> list[str]:
         column: counted(pc.fill_null(pc.less(samples[column], 0), False))
         for column in CHECKED_COLUMNS
     }
-    notes = usage_notes(total, negative, counted(pc.is_null(samples["total_tokens"])))
+    notes = status + usage_notes(total, negative, counted(pc.is_null(samples["total_tokens"])))
     scores = parsed.scores
     if scores.num_rows:
         keyed: dict[str, tuple[set[str], set[tuple]]] = {}
         listed: dict[str, set[tuple]] = {}
+        non_finite: dict[str, list[str]] = {}
         for scorer, key, vtype, sid, epoch in zip(
             scores["scorer"].to_pylist(),
             scores["score_key"].to_pylist(),
@@ -746,6 +893,8 @@ def quality_notes(parsed: ParsedFile) -> list[str]:
             scores["epoch"].to_pylist(),
             strict=True,
         ):
+            if vtype == "non_finite":
+                non_finite.setdefault(scorer, []).append(f"{sid}/{epoch}")
             if key is not None:
                 keys, ids = keyed.setdefault(scorer, (set(), set()))
                 keys.add(key)
@@ -758,6 +907,8 @@ def quality_notes(parsed: ParsedFile) -> list[str]:
                 f"scorer '{scorer}' gives dict-valued scores in {len(ids)} sample(s) (keys "
                 f"{shown}): left out of the curves unless the dbt var score_key names a key"
             )
+        for scorer, names in non_finite.items():
+            notes.append(non_finite_note(scorer, len(names), names[:3]))
         for scorer, ids in listed.items():
             notes.append(
                 f"scorer '{scorer}' gives list-valued scores in {len(ids)} sample(s): "

@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from ._files import FileStamp
-from ._read import SAMPLES_SCHEMA, SCORES_SCHEMA, ParsedFile
+from ._read import SAMPLES_SCHEMA, SCORES_SCHEMA, ParsedFile, decode_eval_ids, encode_eval_ids
 from ._write import LOG_FILES_COLUMNS, SCHEMA
 
 _TYPES = {pa.int64(): "bigint", pa.float64(): "double", pa.bool_(): "boolean"}
@@ -119,7 +119,7 @@ class SparkWarehouse:
     def loaded_eval_ids(self) -> dict[str, set[str]]:
         rows = self._table("log_files").select("log_file", "eval_ids").collect()
         ids = {
-            r.log_file: set(filter(None, (r.eval_ids or "").split(",")))
+            r.log_file: decode_eval_ids(r.eval_ids)
             for r in rows
             if r.log_file not in self._forgotten
         }
@@ -227,7 +227,7 @@ class SparkWarehouse:
                 "file_kind": parsed.kind,
                 "log_status": parsed.status,
                 "format_version": parsed.format_version,
-                "eval_ids": ",".join(parsed.eval_ids),
+                "eval_ids": encode_eval_ids(parsed.eval_ids),
                 "sample_count": parsed.samples.num_rows,
                 "file_size": stamp.size,
                 "file_mtime_ns": stamp.mtime_ns,

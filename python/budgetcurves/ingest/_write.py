@@ -8,7 +8,7 @@ evals loaded from another file) are replaced by its new rows, and the ledger
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import duckdb
 import pyarrow as pa
@@ -21,6 +21,9 @@ from ._read import (
     SCORES_SCHEMA,
     LogReadError,
     ParsedFile,
+    decode_eval_ids,
+    encode_eval_ids,
+    non_finite_note,
     usage_notes,
 )
 
@@ -87,7 +90,7 @@ def loaded_stamps(con: duckdb.DuckDBPyConnection) -> dict[str, FileStamp]:
 def loaded_eval_ids(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     """Each ledger file's eval ids (the evals it held when it was loaded)."""
     rows = con.execute(f"select log_file, eval_ids from {SCHEMA}.log_files").fetchall()
-    return {path: set(filter(None, (ids or "").split(","))) for path, ids in rows}
+    return {path: decode_eval_ids(ids) for path, ids in rows}
 
 
 def _count(result: duckdb.DuckDBPyConnection) -> int:
@@ -107,6 +110,26 @@ def write_file(
     return taken, removed
 
 
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after an error; the error is what to report: a failed commit (a full
+    disk) has ended the transaction already, and "cannot rollback" would hide why."""
+    with suppress(duckdb.Error):
+        con.execute("rollback")
+
+
+def is_fatal(exc: BaseException) -> bool:
+    """Is ``exc`` the database's own trouble (a full disk, a lost file, an interrupt),
+    which every further file would meet too: stop, and say it once."""
+    if isinstance(exc, (duckdb.IOException, duckdb.FatalException, duckdb.InterruptException)):
+        return True
+    text = str(exc)
+    return any(sign in text for sign in DISK_FULL)
+
+
+#: What the operating system says when a write does not fit (ENOSPC, EFBIG, EDQUOT).
+DISK_FULL = ("No space left on device", "File too large", "Disk quota exceeded")
+
+
 @contextmanager
 def _transaction(con: duckdb.DuckDBPyConnection, views: dict[str, object]) -> Iterator[None]:
     """One transaction with ``views`` (Arrow tables or relations of ``con``) registered
@@ -118,7 +141,7 @@ def _transaction(con: duckdb.DuckDBPyConnection, views: dict[str, object]) -> It
         yield
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        _rollback(con)
         raise
     finally:
         for name in views:
@@ -139,7 +162,7 @@ def write_new_files(
             "file_kind": [parsed.kind for parsed, _ in files],
             "log_status": [parsed.status for parsed, _ in files],
             "format_version": pa.array([p.format_version for p, _ in files], pa.int32()),
-            "eval_ids": [",".join(parsed.eval_ids) for parsed, _ in files],
+            "eval_ids": [encode_eval_ids(parsed.eval_ids) for parsed, _ in files],
             "sample_count": [parsed.samples.num_rows for parsed, _ in files],
             "file_size": [stamp.size for _, stamp in files],
             "file_mtime_ns": [stamp.mtime_ns for _, stamp in files],
@@ -190,9 +213,9 @@ def write_export(
             list(queries.notes),
         )
         taken, removed, added = _replace_file(con, parsed, stamp, _loaded_usage_notes)
-    except (duckdb.IOException, duckdb.FatalException, duckdb.InterruptException):
-        raise
     except duckdb.Error as exc:
+        if is_fatal(exc):
+            raise
         first = str(exc).strip().splitlines()[0]
         raise LogReadError(path, f"could not read the export: {first}") from None
     finally:
@@ -215,6 +238,12 @@ def _loaded_usage_notes(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> N
     parsed.notes.extend(
         usage_notes(row[0], dict(zip(CHECKED_COLUMNS, counted[:-1], strict=True)), counted[-1])
     )
+    non_finite = con.execute(
+        f"""select scorer, count(*) from {SCHEMA}.sample_scores
+        where value_type = 'non_finite' and eval_id in (select eval_id from bc_eval_ids)
+        group by scorer order by scorer"""
+    ).fetchall()
+    parsed.notes.extend(non_finite_note(scorer, count) for scorer, count in non_finite)
 
 
 def _replace_file(
@@ -272,7 +301,7 @@ def _replace_file(
                 parsed.kind,
                 parsed.status,
                 parsed.format_version,
-                ",".join(parsed.eval_ids),
+                encode_eval_ids(parsed.eval_ids),
                 added,
                 stamp.size,
                 stamp.mtime_ns,
@@ -295,7 +324,7 @@ def forget_file(con: duckdb.DuckDBPyConnection, path: str) -> int:
         con.execute(f"delete from {SCHEMA}.log_files where log_file = ?", [path])
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        _rollback(con)
         raise
     return removed
 

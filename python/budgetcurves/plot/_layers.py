@@ -502,6 +502,9 @@ class theme_budgetcurves(theme_minimal):
                 ha="left", size=0.75 * base_size, color="#444444", linespacing=1.4
             ),
         )
+        # labels are data (model and task names, titles): `$...$` in one is text, not
+        # math, and markup matplotlib cannot parse cannot stop the drawing
+        self._rcParams["text.parse_math"] = False
 
 
 def legend_guide(

@@ -89,6 +89,12 @@ def scores_by_limit_df(
             plan.execute(con, "scores_by_limit", "model_info")
         except DataTestError as exc:
             raise ValueError(str(exc)) from None
+        (rows,) = con.execute(f"select count(*) from {plan.relation('scores_by_limit')}").fetchone()
+        if rows == 0:
+            raise ValueError(
+                f"no curve: no sample of the frame has both a usable score in '{score}' "
+                f"and a value of '{limit}'"
+            )
         return read_scores(con, limit=limit)
 
 

@@ -82,9 +82,9 @@ def test_build_options_equal_dbt_vars(tmp_path, example_db):
 
 
 def test_dbt_native_path_reads_the_example_logs(tmp_path, example_mart):
-    """A plain `dbt build` on an empty database loads the committed examples."""
+    """`dbt build` with the var inspect_logs loads the committed examples."""
     db = tmp_path / "native.duckdb"
-    done = _dbt(db)
+    done = _dbt(db, "--vars", "{inspect_logs: examples/logs}")
     assert done.returncode == 0, done.stdout + done.stderr
     pd.testing.assert_frame_equal(
         _sorted(read_mart(db)).drop(columns="log"), _sorted(example_mart).drop(columns="log")

@@ -1,0 +1,265 @@
+"""What each kind of bad input gets, end to end (issue 12): one line naming the
+file or value, an exit code with one meaning, nothing lost and nothing mixed in."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from budgetcurves.cli import main
+from budgetcurves.cli._main import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_NOTHING_READ, EXIT_USAGE
+
+from ..conftest import EXAMPLE_LOGS
+from ..ingest._logs import JSON_LOGS, clone_log
+from .test_cli import _dbt, _error_lines
+
+BIN = Path(sys.executable).parent
+
+
+def _count(db: Path, sql: str = "select count(*) from inspect.samples") -> int:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchone()[0]
+
+
+def _output(done: subprocess.CompletedProcess) -> str:
+    return done.stdout + done.stderr
+
+
+# --------------------------------------------------------------------------- 6, 10
+
+
+def test_a_plain_dbt_build_loads_no_examples_and_says_the_mart_is_empty(tmp_path):
+    db = tmp_path / "empty.duckdb"
+    done = _dbt(db)
+    assert done.returncode != 0
+    assert "scores_by_limit is empty: no samples are loaded" in _output(done)
+    assert _count(db) == 0
+
+
+def test_dbt_build_after_an_ingest_that_loaded_nothing_adds_nothing(tmp_path):
+    db = tmp_path / "nothing.duckdb"
+    assert main(["ingest", str(tmp_path / "typo"), "--db", str(db), "--quiet"]) == 3
+    done = _dbt(db)
+    assert done.returncode != 0 and _count(db) == 0
+
+
+def test_the_dbt_path_fails_on_a_missing_log_folder(tmp_path):
+    done = _dbt(tmp_path / "m.duckdb", "--vars", f"{{inspect_logs: {tmp_path / 'missing'}}}")
+    assert done.returncode != 0
+    assert "inspect_logs: nothing could be read" in _output(done)
+    assert "no such file or directory" in _output(done)
+
+
+def test_forget_removes_a_folders_samples_and_keeps_the_rest(tmp_path, capsys):
+    db = tmp_path / "f.duckdb"
+    mine = clone_log(JSON_LOGS[0], tmp_path / "mine" / "a.json", "mine")
+    assert main(["ingest", str(EXAMPLE_LOGS), str(mine), "--db", str(db), "--quiet"]) == 0
+    assert main(["forget", str(EXAMPLE_LOGS), "--db", str(db)]) == 0
+    assert "6 pruned" in capsys.readouterr().out
+    assert _count(db, "select count(distinct eval_id) from inspect.samples") == 1
+    assert _count(db, "select count(*) from inspect.log_files") == 1
+    assert main(["forget", str(tmp_path / "never-loaded"), "--db", str(db)]) == EXIT_NOTHING_READ
+    (line,) = _error_lines(capsys)
+    assert "never-loaded" in line and "no loaded file" in line
+
+
+# --------------------------------------------------------------------------- 8, 9
+
+
+def _renamed_scorer(name: str):
+    def change(sample):
+        scores = sample.get("scores") or {}
+        sample["scores"] = {name if i == 0 else k: v for i, (k, v) in enumerate(scores.items())}
+        return sample
+
+    return change
+
+
+def _with_scorer(tmp_path: Path, name: str) -> Path:
+    log = clone_log(
+        JSON_LOGS[0], tmp_path / "logs" / "q.json", "quoted", sample=_renamed_scorer(name)
+    )
+    db = tmp_path / "q.duckdb"
+    assert main(["ingest", str(log), "--db", str(db), "--quiet"]) == 0
+    return db
+
+
+def test_a_scorer_name_with_a_quote_builds(tmp_path):
+    db = _with_scorer(tmp_path, "judge's")
+    assert main(["build", "--db", str(db), "--quiet", "--vars", '{scorer: "judge\'s"}']) == 0
+    assert _count(db, "select count(*) from main.scores_by_limit") > 0
+
+
+def test_a_crafted_var_is_a_value_not_sql(tmp_path):
+    db = _with_scorer(tmp_path, "judge's")
+    crafted = "x') or true; drop table inspect.log_files; --"
+    done = _dbt(db, "--vars", json.dumps({"scorer": crafted, "statuses": [crafted]}))
+    assert done.returncode != 0
+    assert "scores_by_limit is empty" in _output(done)
+    assert _count(db, "select count(*) from inspect.log_files") == 1
+
+
+@pytest.mark.parametrize(
+    ("variables", "words"),
+    [
+        ({"stepz": 5}, "unknown var 'stepz'"),
+        ({"paired_differences": "false"}, "var 'paired_differences' must be true or false"),
+        ({"statuses": [1, None]}, "var 'statuses' must be a non-empty list of log statuses"),
+        ({"scorer": 7}, "var 'scorer' must be a name"),
+    ],
+)
+def test_the_dbt_path_checks_each_vars_name_and_type(tmp_path, variables, words):
+    db = _with_scorer(tmp_path, "match")
+    done = _dbt(db, "--vars", json.dumps(variables))
+    assert done.returncode != 0
+    assert words in _output(done)
+
+
+def test_the_cli_refuses_an_unknown_var_before_anything_runs(tmp_path, capsys):
+    db = _with_scorer(tmp_path, "match")
+    capsys.readouterr()
+    assert main(["build", "--db", str(db), "--vars", "{facets: task_name}"]) == EXIT_USAGE
+    (line,) = _error_lines(capsys)
+    assert "unknown var 'facets'" in line
+
+
+def test_a_build_whose_mart_is_empty_says_why(tmp_path, capsys):
+    db = _with_scorer(tmp_path, "match")
+    assert main(["build", "--db", str(db), "--quiet", "--vars", "{scorer: nobody}"]) == EXIT_FAILED
+    out = capsys.readouterr().out
+    assert "scores_by_limit is empty" in out and "'nobody'" in out and "scorers loaded" in out
+    assert (
+        main(["build", "--db", str(db), "--quiet", "--vars", "{statuses: [error]}"]) == EXIT_FAILED
+    )
+    assert "the logs' statuses: success" in capsys.readouterr().out
+    where = "{where: \"task_name = 'nope'\"}"
+    assert main(["build", "--db", str(db), "--quiet", "--vars", where]) == EXIT_FAILED
+    assert "the var where (task_name = 'nope') leaves none of" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- 7
+
+
+def test_a_non_finite_value_in_a_mart_fails_the_build(tmp_path):
+    """A loader other than ours may land an infinite score: the data test catches the NaN."""
+    db = _with_scorer(tmp_path, "match")
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            """update inspect.sample_scores set value_type = 'number', value_text = 'inf'
+            where sample_id = (select min(sample_id) from inspect.sample_scores)"""
+        )
+    done = _dbt(db, "--select", "+scores_by_limit")
+    assert done.returncode != 0
+    assert "assert_scores_by_limit_is_finite" in _output(done)
+
+
+# --------------------------------------------------------------------------- 15, 16, 17
+
+
+def test_exit_codes_tell_a_typo_from_some_bad_files(tmp_path, capsys):
+    db = str(tmp_path / "e.duckdb")
+    assert main(["ingest", str(tmp_path / "typo"), "--db", db]) == EXIT_NOTHING_READ
+    logs = tmp_path / "logs"
+    clone_log(JSON_LOGS[0], logs / "good.json", "good")
+    (logs / "bad.json").write_text("{")
+    assert main(["ingest", str(logs), "--db", db]) == EXIT_BAD_INPUT
+    (logs / "bad2.json").write_text("[")
+    # the good file is loaded and unchanged: not "nothing could be read"
+    assert main(["ingest", str(tmp_path / "typo"), str(logs), "--db", db]) == EXIT_BAD_INPUT
+
+
+def test_run_checks_its_options_before_it_ingests(tmp_path, capsys):
+    db = tmp_path / "r.duckdb"
+    args = ["run", str(EXAMPLE_LOGS), "--db", str(db)]
+    assert main([*args, "--out", str(tmp_path / "x.gif")]) == EXIT_USAGE
+    assert main([*args, "--out", str(tmp_path / "x.png"), "--vars", "{stepz: 3}"]) == EXIT_USAGE
+    assert not db.exists()
+
+
+def test_run_on_an_empty_folder_stops_after_the_ingest(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    db = tmp_path / "r.duckdb"
+    out = tmp_path / "x.png"
+    code = main(["run", str(tmp_path / "empty"), "--db", str(db), "--out", str(out)])
+    assert code == EXIT_NOTHING_READ
+    err = capsys.readouterr().err
+    assert "holds no .eval or .json logs" in err and "nothing was built" in err
+    assert not out.exists()
+
+
+def _hold_lock(db: Path) -> subprocess.Popen:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(db)!r}); "
+            "print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_build_on_a_locked_or_foreign_database_is_one_line(tmp_path, capsys):
+    db = tmp_path / "locked.duckdb"
+    holder = _hold_lock(db)
+    try:
+        assert main(["build", "--db", str(db), "--wait", "0.2", "--quiet"]) == EXIT_USAGE
+    finally:
+        holder.kill()
+        holder.wait()
+    (line,) = _error_lines(capsys)
+    assert "in use by another process" in line and "waited 0.2s" in line
+    foreign = tmp_path / "notes.duckdb"
+    foreign.write_text("these are my notes, not a database\n" * 100)
+    assert main(["build", "--db", str(foreign), "--quiet"]) == EXIT_USAGE
+    (line,) = _error_lines(capsys)
+    assert "notes.duckdb: cannot open the database" in line
+    assert foreign.read_text().startswith("these are my notes")
+
+
+def test_a_full_disk_is_said_once(tmp_path):
+    """A file-size limit makes every write past it fail as a full disk does."""
+    db = tmp_path / "full.duckdb"
+    script = textwrap.dedent(
+        f"""
+        import resource, sys
+        from budgetcurves.cli import main
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
+        sys.exit(main(["ingest", {str(EXAMPLE_LOGS)!r}, "--db", {str(db)!r}]))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    errors = [line for line in done.stderr.splitlines() if line.strip()]
+    assert "Traceback" not in done.stderr
+    assert done.returncode == EXIT_FAILED, done.stderr
+    assert len(errors) == 1 and "the disk is full" in errors[0], errors
+
+
+def test_a_dbt_error_is_said_once_without_colours_off_a_terminal(tmp_path, capsys):
+    db = _with_scorer(tmp_path, "match")
+    capsys.readouterr()
+    assert main(["build", "--db", str(db), "--vars", "{paired_differences: 'no'}"]) == EXIT_USAGE
+    captured = capsys.readouterr()
+    both = captured.out + captured.err
+    assert "\x1b[" not in both
+    assert both.count("var 'paired_differences' must be true or false") == 1
+    (line,) = _error_lines_of(captured.err)
+    assert "a var is wrong, nothing was built" in line
+
+
+def _error_lines_of(err: str) -> list[str]:
+    return [line for line in err.splitlines() if line.startswith("budgetcurves: error:")]

@@ -1,0 +1,15 @@
+"""The vars check knows exactly the vars dbt_project.yml declares."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from budgetcurves._project import PROJECT_DIR
+
+
+def test_known_vars_are_the_declared_ones(render):
+    declared = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    known = json.loads(render("{{ tojson(known_vars()) }}"))
+    assert sorted(known) == sorted(declared)
