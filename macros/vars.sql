@@ -14,7 +14,8 @@
 {% macro check_vars() -%}
     {%- set given = (invocation_args_dict.get('vars') or {}) -%}
     {%- if given is string -%}{%- set given = fromyaml(given) or {} -%}{%- endif -%}
-    {%- for name in given if name not in known_vars() -%}
+    {#- as a package of another project, the command line's vars are that project's -#}
+    {%- for name in given if name not in known_vars() and project_name == 'budgetcurves' -%}
         {{ exceptions.raise_compiler_error("unknown var '" ~ name ~ "' (the vars are " ~ known_vars() | join(', ') ~ ")") }}
     {%- endfor -%}
     {%- do grid_steps() -%}

@@ -67,7 +67,8 @@ def test_consumer_project_builds_with_budgetcurves_as_a_package(tmp_path):
     (consumer / "models" / "best_at_final_budget.sql").write_text(BEST_AT_FINAL_BUDGET)
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
-    for command in (["deps"], ["build"]):
+    # the consumer's own var on the command line is not budgetcurves' to reject
+    for command in (["deps"], ["build", "--vars", "{consumer_only: 1}"]):
         done = subprocess.run(
             [str(BIN / "dbt"), *command, "--profiles-dir", str(consumer)],
             cwd=consumer,
