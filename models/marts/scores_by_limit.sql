@@ -2,7 +2,7 @@
     each limit's shared grid, with standard error and a band. With the default vars
     (se_method sample, ci_method normal) the semantics of
     inspect_viz.view.scores_by_limit_df (see the README); docs/statistics.md has the rest. -#}
-{%- set z = 'critical_value.z' -%}
+{%- set z = 'z' -%}
 
 with
 
@@ -145,9 +145,19 @@ at_thresholds as (
 
 ),
 
+critical_value as (
+
+    -- the band's z, computed once: its expression (AS241) is long, and DuckDB takes
+    -- longer to plan it at each use than to build the mart on a thousand samples;
+    -- joined to each row here, so the band below reads one relation
+    select {{ z_score(ci_level()) }} as z
+
+),
+
 measured as (
 
     select
+        critical_value.z,
         curves.limit_name,
         curves.facet_name,
         curves.facet_value,
@@ -187,25 +197,17 @@ measured as (
             and thresholds.limit_value = keyed_breakpoints.limit_value
     left join error_counts
         on {{ same_curve('curves', 'error_counts') }}
-
-),
-
-critical_value as (
-
-    -- the band's z, computed once: its expression (AS241) is long, and DuckDB takes
-    -- longer to plan it at each use than to build the mart on a thousand samples
-    select {{ z_score(ci_level()) }} as z
+    cross join critical_value
 
 ),
 
 banded as (
 
     select
-        measured.*,
+        *,
         {{ ci_level() }} as ci_level,
         {{ curve_band_columns_sql(z) }}
     from measured
-    cross join critical_value
 
 ),
 

@@ -1,7 +1,7 @@
 {#- The success curve at every value where it can move: one row per distinct sample
     value of each curve, the rate counting every sample with value <= it. No grid, so
     no jump is hidden between two thresholds. Same statistics as scores_by_limit. -#}
-{%- set z = 'critical_value.z' -%}
+{%- set z = 'z' -%}
 
 with
 
@@ -62,9 +62,19 @@ running as (
 
 ),
 
+critical_value as (
+
+    -- the band's z, computed once: its expression (AS241) is long, and DuckDB takes
+    -- longer to plan it at each use than to build the mart on a thousand samples;
+    -- joined to each row here, so the band below reads one relation
+    select {{ z_score(ci_level()) }} as z
+
+),
+
 measured as (
 
     select
+        critical_value.z,
         curves.limit_name,
         curves.facet_name,
         curves.facet_value,
@@ -87,24 +97,16 @@ measured as (
     from running
     inner join curves
         on running.curve_id = curves.curve_id
-
-),
-
-critical_value as (
-
-    -- the band's z, computed once: its expression (AS241) is long, and DuckDB takes
-    -- longer to plan it at each use than to build the mart on a thousand samples
-    select {{ z_score(ci_level()) }} as z
+    cross join critical_value
 
 ),
 
 banded as (
 
     select
-        measured.*,
+        *,
         {{ curve_band_columns_sql(z) }}
     from measured
-    cross join critical_value
 
 ),
 
