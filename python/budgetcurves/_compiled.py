@@ -455,11 +455,6 @@ def memory_database() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def clear_cache() -> None:
-    """Remove every cached plan (they are rebuilt on the next call)."""
-    shutil.rmtree(cache_dir() / "compiled", ignore_errors=True)
-
-
 def database_name(db: str | os.PathLike[str]) -> str:
     """The catalog name DuckDB (and so dbt-duckdb) gives a database file: its stem."""
     return Path(db).stem

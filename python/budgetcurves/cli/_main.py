@@ -7,7 +7,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -189,17 +190,25 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plot_html(args: argparse.Namespace, out: Path) -> int:
-    """Every limit of the mart on one offline page (a selector picks the limit)."""
-    from ..plot._html import write_report
-
+@contextmanager
+def _as_user_errors(out: Path) -> Iterator[None]:
+    """What reading the mart and writing ``out`` can meet, as one line each: no
+    database or mart, or a bad option (the message says which); ``out`` unwritable."""
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        figures = write_report(args.db, out, facet=args.facet, title=args.title)
+        yield
     except (ValueError, FileNotFoundError) as exc:
         raise UserError(str(exc)) from None
     except OSError as exc:
         raise UserError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
+
+
+def _plot_html(args: argparse.Namespace, out: Path) -> int:
+    """Every limit of the mart on one offline page (a selector picks the limit)."""
+    from ..plot._html import write_report
+
+    with _as_user_errors(out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        figures = write_report(args.db, out, facet=args.facet, title=args.title)
     if not args.quiet:
         print(f"plot: wrote {out} ({figures} figures)")
     return 0
@@ -209,12 +218,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ..plot._data import export_scores
 
     out = Path(args.out)
-    try:
+    with _as_user_errors(out):
         rows = export_scores(args.db, out)
-    except (ValueError, FileNotFoundError) as exc:
-        raise UserError(str(exc)) from None
-    except OSError as exc:
-        raise UserError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
     if not args.quiet:
         print(f"export: wrote {rows} rows of scores_by_limit to {out}")
     return 0
