@@ -373,9 +373,13 @@ def _stop_helper_processes() -> None:
     left to notice our exit, it outlives the command (a zombie until reaped), and a
     command returns with nothing of its own still running."""
     import multiprocessing.resource_tracker as tracker
+    from multiprocessing import util
 
     stop = getattr(tracker._resource_tracker, "_stop", None)  # Python >= 3.11
     if stop is not None and getattr(tracker._resource_tracker, "_pid", None) is not None:
+        # first what the interpreter's exit runs first: dbt's semaphores unlinked and
+        # unregistered, else the tracker reports them leaked and their finalizers fail
+        util._run_finalizers(0)
         stop()
 
 
