@@ -3,7 +3,7 @@
     only those the var `limits` names, when it names some. -#}
 {% macro budget_limits() -%}
     {%- set available = builtin_budget_limits() + extra_limits() -%}
-    {%- set chosen = var('limits', none) -%}
+    {%- set chosen = project_var('limits') -%}
     {%- if chosen is none -%}{{ return(available) }}{%- endif -%}
     {%- if chosen is string -%}{%- set chosen = [chosen] -%}{%- endif -%}
     {%- if chosen is mapping or chosen is not iterable or chosen | length == 0 -%}
@@ -22,10 +22,10 @@
     {{ return(['total_tokens', 'total_time', 'working_time', 'message_count', 'cost']) }}
 {%- endmacro %}
 
-{#- `var('extra_limits')` checked: a list of column names of stg_inspect__samples that
+{#- `project_var('extra_limits')` checked: a list of column names of stg_inspect__samples that
     are not built-in limits already. -#}
 {% macro extra_limits() -%}
-    {%- set extra = var('extra_limits') -%}
+    {%- set extra = project_var('extra_limits') -%}
     {%- if extra is none -%}{{ return([]) }}{%- endif -%}
     {%- if extra is string -%}{%- set extra = [extra] -%}{%- endif -%}
     {%- if extra is mapping or extra is not iterable -%}
@@ -88,9 +88,9 @@
     {{ return(types.get(limit_name)) }}
 {%- endmacro %}
 
-{#- `var('statuses')` checked and rendered as a SQL list of string literals. -#}
+{#- `project_var('statuses')` checked and rendered as a SQL list of string literals. -#}
 {% macro statuses_sql() -%}
-    {%- set statuses = var('statuses') -%}
+    {%- set statuses = project_var('statuses') -%}
     {%- if statuses is string -%}{%- set statuses = [statuses] -%}{%- endif -%}
     {%- if statuses is mapping or statuses is not iterable or statuses | length == 0
         or statuses | reject('string') | list or not statuses | map('trim') | select | list | length == statuses | length -%}
@@ -101,10 +101,10 @@
     {%- endfor -%}
 {%- endmacro %}
 
-{#- `var('where')` checked: null, or a SQL condition on the columns of
+{#- `project_var('where')` checked: null, or a SQL condition on the columns of
     stg_inspect__samples (one expression: no `;`). -#}
 {% macro samples_where() -%}
-    {%- set where = var('where') -%}
+    {%- set where = project_var('where') -%}
     {%- if where is none -%}{{ return(none) }}{%- endif -%}
     {%- if where is not string or not where | trim or ';' in where -%}
         {{ exceptions.raise_compiler_error("var 'where' must be one SQL condition on sample columns (no ';'), got '" ~ where ~ "'") }}

@@ -7,11 +7,9 @@
 {% macro default__type_double() %}double{% endmacro %}
 {% macro postgres__type_double() %}double precision{% endmacro %}
 
-{#- Natural logarithm: `ln` in DuckDB, PostgreSQL and Spark; `log(x)` means log10 in PostgreSQL. -#}
-{% macro ln(expression) -%}
-    {{ return(adapter.dispatch('ln', 'budgetcurves')(expression)) }}
-{%- endmacro %}
-{% macro default__ln(expression) %}ln({{ expression }}){% endmacro %}
+{#- Natural logarithm: `ln` in DuckDB, PostgreSQL and Spark alike (not `log(x)`, which
+    is log10 in PostgreSQL), so no dispatch. -#}
+{% macro ln(expression) %}ln({{ expression }}){% endmacro %}
 
 {#- Base-10 logarithm: `log10` in DuckDB and Spark; PostgreSQL's `log(x)` is base 10. -#}
 {% macro log10(expression) -%}
@@ -76,11 +74,17 @@
     select explode(sequence(0, {{ n }} - 1)) as step_index
 {%- endmacro %}
 
-{#- Does the whole of `expression` match `pattern` (a POSIX-style regular expression)? -#}
+{#- Does the whole of `expression` match `pattern` (a POSIX-style regular expression,
+    a constant of the project's, no `'`)? The default is `regexp_like` on the anchored
+    pattern, the name most engines give it (Spark, Trino, Snowflake, MySQL, Oracle);
+    DuckDB has a full match of its own, PostgreSQL an operator. -#}
 {% macro regex_full_match(expression, pattern) -%}
     {{ return(adapter.dispatch('regex_full_match', 'budgetcurves')(expression, pattern)) }}
 {%- endmacro %}
 {% macro default__regex_full_match(expression, pattern) -%}
+    regexp_like({{ expression }}, '^(?:{{ pattern }})$')
+{%- endmacro %}
+{% macro duckdb__regex_full_match(expression, pattern) -%}
     regexp_full_match({{ expression }}, '{{ pattern }}')
 {%- endmacro %}
 {% macro postgres__regex_full_match(expression, pattern) -%}

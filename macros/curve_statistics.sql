@@ -4,20 +4,20 @@
     the standard error by var `se_method` and the band by var `ci_method`.
 -#}
 
-{#- `var('se_method')` checked: sample (the reference's) or clustered (Miller 2024). -#}
+{#- `project_var('se_method')` checked: sample (the reference's) or clustered (Miller 2024). -#}
 {% macro se_method() -%}
-    {%- set method = var('se_method') | string | lower -%}
+    {%- set method = project_var('se_method') | string | lower -%}
     {%- if method not in ['sample', 'clustered'] -%}
-        {{ exceptions.raise_compiler_error("var 'se_method' must be one of sample, clustered, got '" ~ var('se_method') ~ "'") }}
+        {{ exceptions.raise_compiler_error("var 'se_method' must be one of sample, clustered, got '" ~ project_var('se_method') ~ "'") }}
     {%- endif -%}
     {{ return(method) }}
 {%- endmacro %}
 
-{#- `var('ci_method')` checked: normal (the reference's) or wilson. -#}
+{#- `project_var('ci_method')` checked: normal (the reference's) or wilson. -#}
 {% macro ci_method() -%}
-    {%- set method = var('ci_method') | string | lower -%}
+    {%- set method = project_var('ci_method') | string | lower -%}
     {%- if method not in ['normal', 'wilson'] -%}
-        {{ exceptions.raise_compiler_error("var 'ci_method' must be one of normal, wilson, got '" ~ var('ci_method') ~ "'") }}
+        {{ exceptions.raise_compiler_error("var 'ci_method' must be one of normal, wilson, got '" ~ project_var('ci_method') ~ "'") }}
     {%- endif -%}
     {{ return(method) }}
 {%- endmacro %}
@@ -138,13 +138,22 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A band end clipped to [0, 1] (`fn` greatest with 0, least with 1) where every score
-    is within [0, 1]; as it is otherwise. -#}
-{% macro clip_to_unit_sql(bound, is_unit_interval, fn, limit) -%}
-    case
-        when {{ bound }} is null or not {{ is_unit_interval }} then {{ bound }}
-        else {{ fn }}({{ bound }}, {{ limit }})
-    end
+{#- The columns ci_lower and ci_upper, doubles, from the band's ends `lower` and
+    `upper` (SQL expressions): clipped to [low, high] where `is_bounded` (a SQL
+    boolean: every score within [0, 1], so a rate lies in [0, 1] and a difference of
+    two rates in [-1, 1]), as they are elsewhere, null where null. -#}
+{% macro clipped_band_columns_sql(lower, upper, is_bounded, low=0, high=1) -%}
+    {%- if low is not number or high is not number or not low < high -%}
+        {{ exceptions.raise_compiler_error("clipped_band_columns_sql: low and high must be numbers with low < high, got '" ~ low ~ "' and '" ~ high ~ "'") }}
+    {%- endif -%}
+    cast(case
+        when {{ lower }} is null or not {{ is_bounded }} then {{ lower }}
+        else greatest({{ lower }}, {{ low }})
+    end as {{ budgetcurves.type_double() }}) as ci_lower,
+    cast(case
+        when {{ upper }} is null or not {{ is_bounded }} then {{ upper }}
+        else least({{ upper }}, {{ high }})
+    end as {{ budgetcurves.type_double() }}) as ci_upper
 {%- endmacro %}
 
 {#- The standard error (var `se_method`) at a point of a curve: its totals from the

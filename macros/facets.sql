@@ -3,12 +3,12 @@
     {{ return(['task_name', 'task_id', 'eval_set_id', 'run_id', 'epoch', 'log']) }}
 {%- endmacro %}
 
-{#- `var('facet')` checked: null (no facet), or one or a list of groupings, each a
+{#- `project_var('facet')` checked: null (no facet), or one or a list of groupings, each a
     column of `facet_columns()` or `metadata.<key>[.<key>...]` (a field of the
     sample's metadata). Returns a list of {name, path}: path is the metadata key
     path, or none for a column. -#}
 {% macro facets() -%}
-    {%- set facet = var('facet') -%}
+    {%- set facet = project_var('facet') -%}
     {%- if facet is none -%}{{ return([]) }}{%- endif -%}
     {%- if facet is string -%}{%- set facet = [facet] -%}{%- endif -%}
     {%- if facet is mapping or facet is not iterable -%}

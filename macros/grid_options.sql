@@ -1,6 +1,6 @@
-{#- `var('steps')` checked: a whole number >= 2. -#}
+{#- `project_var('steps')` checked: a whole number >= 2. -#}
 {% macro grid_steps() -%}
-    {%- set steps = var('steps') -%}
+    {%- set steps = project_var('steps') -%}
     {%- if steps is string and steps | trim | int(-1) | string == steps | trim -%}
         {%- set steps = steps | trim | int -%}
     {%- endif -%}
@@ -10,21 +10,21 @@
     {{ return(steps | int) }}
 {%- endmacro %}
 
-{#- `var('scale')` checked: auto, log or linear. -#}
+{#- `project_var('scale')` checked: auto, log or linear. -#}
 {% macro grid_scale() -%}
-    {%- set scale = var('scale') | string | lower -%}
+    {%- set scale = project_var('scale') | string | lower -%}
     {%- if scale not in ['auto', 'log', 'linear'] -%}
-        {{ exceptions.raise_compiler_error("var 'scale' must be one of auto, log, linear, got '" ~ var('scale') ~ "'") }}
+        {{ exceptions.raise_compiler_error("var 'scale' must be one of auto, log, linear, got '" ~ project_var('scale') ~ "'") }}
     {%- endif -%}
     {{ return(scale) }}
 {%- endmacro %}
 
-{#- `var('ci_level')` checked: a number strictly between 0 and 1. -#}
+{#- `project_var('ci_level')` checked: a number strictly between 0 and 1. -#}
 {% macro ci_level() -%}
-    {%- set level = var('ci_level') -%}
+    {%- set level = project_var('ci_level') -%}
     {%- if level is string -%}{%- set level = level | trim | float(-1) -%}{%- endif -%}
     {%- if level is not number or level is boolean or not (0 < level < 1) -%}
-        {{ exceptions.raise_compiler_error("var 'ci_level' must be a number strictly between 0 and 1, got '" ~ var('ci_level') ~ "'") }}
+        {{ exceptions.raise_compiler_error("var 'ci_level' must be a number strictly between 0 and 1, got '" ~ project_var('ci_level') ~ "'") }}
     {%- endif -%}
     {{ return(level) }}
 {%- endmacro %}

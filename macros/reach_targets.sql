@@ -1,8 +1,8 @@
-{#- `var('reach_targets')` checked: a mapping with `relative` (fractions in (0, 1] of
+{#- `project_var('reach_targets')` checked: a mapping with `relative` (fractions in (0, 1] of
     a curve's final success rate) and/or `absolute` (success rates > 0), each a list
     of numbers. Returns a list of {kind, value}. -#}
 {% macro reach_targets() -%}
-    {%- set targets = var('reach_targets') -%}
+    {%- set targets = project_var('reach_targets') -%}
     {%- if targets is not mapping or not targets or (targets.keys() | list | reject('in', ['relative', 'absolute']) | list) -%}
         {{ exceptions.raise_compiler_error("var 'reach_targets' must be a mapping with lists `relative` and/or `absolute`, got '" ~ targets ~ "'") }}
     {%- endif -%}

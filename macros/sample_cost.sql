@@ -3,9 +3,8 @@
     Inspect's own `model_usage[model].total_cost` where it recorded one (`recorded`),
     else the evaluated model's token counts x the prices (`priced`), else null (no
     price, or a token count the price needs is missing): never a made-up zero.
-    int_samples__costed shows them per sample; int_samples__scored computes them in
-    the same pass that joins the scores, as a second join of every sample would cost.
-    Each computes `priced_cost_sql` once, as a column, and derives the rest from it. -#}
+    int_samples__kept computes `priced_cost_sql` once, as a column, and derives the
+    rest from it. -#}
 
 {#- inspect_ai counts cache reads and writes outside `input_tokens` (every provider
     since 0.3.18x); older OpenAI-style logs counted them inside it, which shows as

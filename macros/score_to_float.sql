@@ -9,10 +9,6 @@
     (inspect-viz 0.4.2 vendors an older copy that maps '-1' and '1e3' to 0.)
 -#}
 {% macro score_to_float(value_type, value_text) -%}
-    {{ return(adapter.dispatch('score_to_float', 'budgetcurves')(value_type, value_text)) }}
-{%- endmacro %}
-
-{% macro default__score_to_float(value_type, value_text) -%}
     case
         when {{ value_type }} = 'number' then cast({{ value_text }} as {{ budgetcurves.type_double() }})
         when {{ value_type }} = 'boolean' then case when {{ value_text }} = 'true' then 1.0 else 0.0 end

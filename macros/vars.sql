@@ -1,11 +1,43 @@
-{#- The project's vars (declared, with comments, in dbt_project.yml). A test keeps
-    the two lists equal. -#}
+{#- The project's vars and their defaults, as dbt_project.yml declares them (with
+    comments there); python/tests/macros/test_vars.py keeps the two equal. The unit
+    tests read their vars from here (project_var). -#}
+{% macro var_defaults() -%}
+    {{ return({
+        'steps': 100,
+        'scale': 'auto',
+        'ci_level': 0.95,
+        'scorer': none,
+        'score_key': none,
+        'statuses': ['success'],
+        'inspect_logs': none,
+        'extra_limits': [],
+        'limits': none,
+        'facet': none,
+        'where': none,
+        'se_method': 'sample',
+        'ci_method': 'normal',
+        'reach_targets': {'relative': [0.25, 0.5, 0.75], 'absolute': [0.5, 0.8]},
+        'paired_differences': false,
+    }) }}
+{%- endmacro %}
+
 {% macro known_vars() -%}
-    {{ return([
-        'steps', 'scale', 'ci_level', 'scorer', 'score_key', 'statuses', 'inspect_logs',
-        'extra_limits', 'limits', 'facet', 'where', 'se_method', 'ci_method',
-        'reach_targets', 'paired_differences',
-    ]) }}
+    {{ return(var_defaults().keys() | list) }}
+{%- endmacro %}
+
+{#- The var `name` as the models read it: dbt's var(), except in a unit test, where
+    it is the value the test's `overrides: vars:` gives, else the default
+    (var_defaults), never the command line's. So a unit test pins only the vars it
+    tests, and checks the SQL it was written for whatever vars a build passes. -#}
+{% macro project_var(name) -%}
+    {%- if name not in var_defaults() -%}
+        {{ exceptions.raise_compiler_error("project_var: '" ~ name ~ "' is not a var of the project (" ~ known_vars() | join(', ') ~ ")") }}
+    {%- endif -%}
+    {%- if model is mapping and model.get('resource_type') == 'unit_test' -%}
+        {%- set pinned = (model.get('overrides') or {}).get('vars') or {} -%}
+        {{ return(pinned[name] if name in pinned else var_defaults()[name]) }}
+    {%- endif -%}
+    {{ return(var(name)) }}
 {%- endmacro %}
 
 {#- Every var given on the command line checked for its name and type before
@@ -36,18 +68,18 @@
     select 1 as vars_checked
 {%- endmacro %}
 
-{#- `var(name)` checked: null or a non-empty string. -#}
+{#- `project_var(name)` checked: null or a non-empty string. -#}
 {% macro optional_string_var(name) -%}
-    {%- set value = var(name) -%}
+    {%- set value = project_var(name) -%}
     {%- if value is not none and (value is not string or not value | trim) -%}
         {{ exceptions.raise_compiler_error("var '" ~ name ~ "' must be a name (a non-empty string) or null, got '" ~ value ~ "'") }}
     {%- endif -%}
     {{ return(value) }}
 {%- endmacro %}
 
-{#- `var('paired_differences')` checked: true or false, not a string. -#}
+{#- `project_var('paired_differences')` checked: true or false, not a string. -#}
 {% macro paired_differences() -%}
-    {%- set value = var('paired_differences') -%}
+    {%- set value = project_var('paired_differences') -%}
     {%- if value is not boolean -%}
         {{ exceptions.raise_compiler_error("var 'paired_differences' must be true or false (unquoted), got '" ~ value ~ "'") }}
     {%- endif -%}
@@ -55,20 +87,26 @@
 {%- endmacro %}
 
 {#- The condition on stg_inspect__sample_scores rows that picks each sample's score:
-    the var `scorer`'s (default each log's first scorer) and, for dict-valued scores,
-    the var `score_key`'s key. -#}
+    the chosen scorer's (chosen_scorer_sql) and, for dict-valued scores, the var
+    `score_key`'s key. -#}
 {% macro chosen_score_sql() -%}
-    {%- set scorer = optional_string_var('scorer') -%}
     {%- set score_key = optional_string_var('score_key') -%}
-    {% if scorer -%}
-    scorer = {{ budgetcurves.sql_string(scorer) }}
-    {%- else -%}
-    is_first_scorer
-    {%- endif %}
+    {{ chosen_scorer_sql() }}
     {% if score_key -%}
     and (score_key = {{ budgetcurves.sql_string(score_key) }} or score_key is null)
     {%- else -%}
     and score_key is null
+    {%- endif %}
+{%- endmacro %}
+
+{#- The condition on stg_inspect__sample_scores rows of the chosen scorer: the var
+    `scorer`'s, default each log's first scorer. -#}
+{% macro chosen_scorer_sql() -%}
+    {%- set scorer = optional_string_var('scorer') -%}
+    {% if scorer -%}
+    scorer = {{ budgetcurves.sql_string(scorer) }}
+    {%- else -%}
+    is_first_scorer
     {%- endif %}
 {%- endmacro %}
 
@@ -90,14 +128,14 @@
     ) -%}
     {%- set loaded = counts.columns[1].values() | sum -%}
     {%- set kept = [] -%}
-    {%- set statuses = [var('statuses')] if var('statuses') is string else var('statuses') -%}
+    {%- set statuses = [project_var('statuses')] if project_var('statuses') is string else project_var('statuses') -%}
     {%- for row in counts.rows if row[0] in statuses -%}{%- do kept.append(row[1]) -%}{%- endfor -%}
     {%- if loaded == 0 -%}
         {%- set why = "no samples are loaded: name a log folder with --vars '{inspect_logs: DIR}', or load logs with `budgetcurves ingest`" -%}
     {%- elif kept | sum == 0 -%}
         {%- set seen = [] -%}
         {%- for row in counts.rows -%}{%- do seen.append(row[0] ~ ' (' ~ row[1] ~ ')') -%}{%- endfor -%}
-        {%- set why = "none of the " ~ loaded ~ " samples loaded is from a log whose status the var statuses keeps (" ~ var('statuses') ~ "); the logs' statuses: " ~ seen | join(', ') -%}
+        {%- set why = "none of the " ~ loaded ~ " samples loaded is from a log whose status the var statuses keeps (" ~ project_var('statuses') ~ "); the logs' statuses: " ~ seen | join(', ') -%}
     {%- elif samples_where() and run_query(
         'select count(*) from ' ~ samples ~ ' where log_status in (' ~ statuses_sql() ~ ') and (' ~ samples_where() ~ ')'
     ).columns[0].values()[0] == 0 -%}
@@ -109,8 +147,8 @@
         {%- set why = "none of the " ~ kept | sum ~ " samples kept by the var statuses"
             ~ (" and the var where" if samples_where() else "")
             ~ " has a usable score from "
-            ~ ("the scorer '" ~ var('scorer') ~ "'" if var('scorer') else "its log's first scorer")
-            ~ (" with the key '" ~ var('score_key') ~ "'" if var('score_key') else "")
+            ~ ("the scorer '" ~ project_var('scorer') ~ "'" if project_var('scorer') else "its log's first scorer")
+            ~ (" with the key '" ~ project_var('score_key') ~ "'" if project_var('score_key') else "")
             ~ "; the scorers loaded: " ~ (scorers | join(', ') or 'none') -%}
     {%- endif -%}
     {{ exceptions.raise_compiler_error("scores_by_limit is empty: " ~ why) }}

@@ -6,10 +6,6 @@
     expression; on a literal level the engine folds it to a constant.
 -#}
 {% macro z_score(level) -%}
-    {{ return(adapter.dispatch('z_score', 'budgetcurves')(level)) }}
-{%- endmacro %}
-
-{% macro default__z_score(level) -%}
     {%- if level is none or level is boolean -%}
         {{ exceptions.raise_compiler_error("z_score: level must be a number strictly between 0 and 1 or a SQL expression, got " ~ level) }}
     {%- elif level is number -%}
@@ -77,10 +73,6 @@
     column of the one before, where an expression would repeat z_score dozens of
     times. Checked against scipy in python/tests/macros/test_z_score.py. -#}
 {% macro t_scores(level, relation, df) -%}
-    {{ return(adapter.dispatch('t_scores', 'budgetcurves')(level, relation, df)) }}
-{%- endmacro %}
-
-{% macro default__t_scores(level, relation, df) -%}
     {%- set double = budgetcurves.type_double() -%}
     {#- one CTE a step (nested subqueries go deeper than sqlfluff parses); those whose
         columns the next steps repeat are materialized (cte_materialized) -#}

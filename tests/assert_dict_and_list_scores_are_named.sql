@@ -1,14 +1,14 @@
 {#- Warn, naming each sample, when the chosen scorer's value is a dict (and the var
     `score_key` names none of its keys) or a list: such samples are left out of the
-    curves. Set `score_key` to pick a dict's key. -#}
+    curves. Only kept samples (int_samples__kept) are looked at. Set `score_key`
+    to pick a dict's key. -#}
 {{ config(severity='warn') }}
-{%- set scorer = optional_string_var('scorer') -%}
 
 with
 
-samples as (
+kept as (
 
-    select * from {{ ref('stg_inspect__samples') }}
+    select * from {{ ref('int_samples__kept') }}
 
 ),
 
@@ -34,11 +34,7 @@ structured_scores as (
         case when score_key is null then value_type else 'dict' end as value_kind
     from scores
     where
-        {% if scorer -%}
-        scorer = {{ sql_string(scorer) }}
-        {%- else -%}
-        is_first_scorer
-        {%- endif %}
+        {{ chosen_scorer_sql() }}
         and (score_key is not null or value_type in ('dict', 'list'))
 
 ),
@@ -49,16 +45,15 @@ structured_scores as (
 structured_samples as (
 
     select
-        samples.log,
+        kept.log,
         structured_scores.eval_id,
         structured_scores.sample_id,
         structured_scores.epoch,
         structured_scores.scorer,
         structured_scores.value_kind
     from structured_scores
-    inner join samples
-        on {{ same_sample('structured_scores', 'samples') }}
-    where samples.log_status in ({{ statuses_sql() }})
+    inner join kept
+        on {{ same_sample('structured_scores', 'kept') }}
 
 ),
 

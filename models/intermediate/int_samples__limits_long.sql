@@ -159,17 +159,10 @@ final as (
     from clustered
     inner join task_sizes
         on
-            clustered.limit_name = task_sizes.limit_name
-            and clustered.facet_name = task_sizes.facet_name
-            and clustered.facet_value = task_sizes.facet_value
-            and clustered.model = task_sizes.model
+            {{ same_curve('clustered', 'task_sizes') }}
             and clustered.task_id = task_sizes.task_id
     inner join model_task_counts
-        on
-            clustered.limit_name = model_task_counts.limit_name
-            and clustered.facet_name = model_task_counts.facet_name
-            and clustered.facet_value = model_task_counts.facet_value
-            and clustered.model = model_task_counts.model
+        on {{ same_curve('clustered', 'model_task_counts') }}
 
 )
 

@@ -17,6 +17,12 @@ exact as (
 
 ),
 
+curve_totals as (
+
+    select * from {{ ref('int_curves') }}
+
+),
+
 -- at each breakpoint, the lowest rate and band ends from there to the curve's end: a
 -- target is held from the first breakpoint whose floor reaches it
 floors as (
@@ -51,19 +57,7 @@ targets as (
 
 ),
 
-curve_ends as (
-
-    select
-        model,
-        limit_name,
-        facet_name,
-        facet_value,
-        max(breakpoint_index) as last_breakpoint_index
-    from exact
-    group by model, limit_name, facet_name, facet_value
-
-),
-
+-- each curve's end, its last breakpoint: the final success rate
 curves as (
 
     select
@@ -75,13 +69,10 @@ curves as (
         exact.eval_budget,
         exact.success_rate as final_success_rate
     from exact
-    inner join curve_ends
+    inner join curve_totals
         on
-            exact.model = curve_ends.model
-            and exact.limit_name = curve_ends.limit_name
-            and exact.facet_name = curve_ends.facet_name
-            and exact.facet_value = curve_ends.facet_value
-            and exact.breakpoint_index = curve_ends.last_breakpoint_index
+            {{ same_curve('exact', 'curve_totals') }}
+            and exact.breakpoint_index = curve_totals.breakpoint_count - 1
 
 ),
 

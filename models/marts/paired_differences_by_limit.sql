@@ -22,7 +22,7 @@ limits_long as (
 
     select * from {{ ref('int_samples__limits_long') }}
     {#- off by default (var paired_differences): the table is built empty -#}
-    {%- if not var('paired_differences') %}
+    {%- if not paired_differences() %}
     where 1 = 0
     {%- endif %}
 
@@ -68,11 +68,7 @@ shared_questions as (
     from questions as questions_a
     inner join questions as questions_b
         on
-            questions_a.limit_name = questions_b.limit_name
-            and questions_a.facet_name = questions_b.facet_name
-            and questions_a.facet_value = questions_b.facet_value
-            and questions_a.question_task = questions_b.question_task
-            and questions_a.sample_id = questions_b.sample_id
+            {{ same_question('questions_a', 'questions_b') }}
             and questions_a.model < questions_b.model
 
 ),
@@ -137,11 +133,7 @@ increments as (
         on {{ same_pair('shared_questions', 'pairs') }}
     inner join limits_long
         on
-            shared_questions.limit_name = limits_long.limit_name
-            and shared_questions.facet_name = limits_long.facet_name
-            and shared_questions.facet_value = limits_long.facet_value
-            and shared_questions.question_task = limits_long.question_task
-            and shared_questions.sample_id = limits_long.sample_id
+            {{ same_question('shared_questions', 'limits_long') }}
             and limits_long.model in (shared_questions.model_a, shared_questions.model_b)
 
 ),
@@ -353,10 +345,12 @@ final as (
         cast(standard_error as {{ type_double() }}) as standard_error,
         cast({{ ci_level() }} as {{ type_double() }}) as ci_level,
         -- a difference of rates of scores in [0, 1] lies in [-1, 1]
-        cast({{ clip_to_unit_sql('difference - t_score * standard_error', 'is_unit_interval', 'greatest', -1) }}
-            as {{ type_double() }}) as ci_lower,
-        cast({{ clip_to_unit_sql('difference + t_score * standard_error', 'is_unit_interval', 'least', 1) }}
-            as {{ type_double() }}) as ci_upper,
+        {{ clipped_band_columns_sql(
+            'difference - t_score * standard_error',
+            'difference + t_score * standard_error',
+            'is_unit_interval',
+            low=-1,
+        ) }},
         limit_scale
     from measured
 

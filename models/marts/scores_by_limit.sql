@@ -18,36 +18,15 @@ grids as (
 
 ),
 
-error_counts as (
+curves as (
 
-    select * from {{ ref('int_models__error_counts') }}
+    select * from {{ ref('int_curves') }}
 
 ),
 
-curves as (
+error_counts as (
 
-    select
-        limit_name,
-        facet_name,
-        facet_value,
-        model,
-        sum(sample_count) as sample_count,
-        sum(cluster_count) as cluster_count,
-        sum(cluster_size_sum) as cluster_size_sum,
-        -- the curve's end, where every sample is within the limit: its design effect
-        sum(score_sum) as score_sum_total,
-        sum(cluster_size_score_sum) as cluster_size_score_sum_total,
-        sum(cluster_square_sum) as cluster_square_sum_total,
-        min(eval_budget) as eval_budget,
-        sum(eval_budget_stop_count) as eval_budget_stop_count,
-        min(score_min) as score_min,
-        max(score_max) as score_max,
-        min(log) as log,
-        -- an integer key for the curve: the window below partitions by it, which sorts
-        -- far faster than by four strings
-        row_number() over (order by limit_name, facet_name, facet_value, model) as curve_id
-    from breakpoints
-    group by limit_name, facet_name, facet_value, model
+    select * from {{ ref('int_curves__error_counts') }}
 
 ),
 
@@ -167,13 +146,12 @@ measured as (
         thresholds.limit_scale,
         curves.sample_count,
         curves.cluster_count,
-        curves.cluster_size_sum,
         {{ curve_design_effect_sql('curves') }} as design_effect,
         curves.eval_budget,
         curves.eval_budget_stop_count,
         curves.log,
         coalesce(error_counts.error_count, 0) as error_count,
-        curves.score_min >= 0 and curves.score_max <= 1 as is_unit_interval,
+        curves.is_unit_interval,
         at_thresholds.score_sum_through / curves.sample_count as success_rate,
         {{ curve_standard_error_sql('curves', 'at_thresholds') }} as standard_error,
         -- failed samples strictly below the threshold: those exactly at it are not
@@ -224,14 +202,7 @@ final as (
         cast(standard_error as {{ type_double() }}) as standard_error,
         cast(ci_level as {{ type_double() }}) as ci_level,
         -- the band is clipped to [0, 1] where every score is within [0, 1]
-        cast(case
-            when band_lower is null or not is_unit_interval then band_lower
-            else greatest(band_lower, 0)
-        end as {{ type_double() }}) as ci_lower,
-        cast(case
-            when band_upper is null or not is_unit_interval then band_upper
-            else least(band_upper, 1)
-        end as {{ type_double() }}) as ci_upper,
+        {{ clipped_band_columns_sql('band_lower', 'band_upper', 'is_unit_interval') }},
         cast(other_termination_rate as {{ type_double() }}) as other_termination_rate,
         cast(sample_count as bigint) as sample_count,
         cast(error_count as bigint) as error_count,

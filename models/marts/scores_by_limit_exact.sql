@@ -13,26 +13,7 @@ breakpoints as (
 
 curves as (
 
-    select
-        limit_name,
-        facet_name,
-        facet_value,
-        model,
-        sum(sample_count) as sample_count,
-        sum(cluster_count) as cluster_count,
-        sum(cluster_size_sum) as cluster_size_sum,
-        -- the curve's end, where every sample is within the limit: its design effect
-        sum(score_sum) as score_sum_total,
-        sum(cluster_size_score_sum) as cluster_size_score_sum_total,
-        sum(cluster_square_sum) as cluster_square_sum_total,
-        min(eval_budget) as eval_budget,
-        sum(eval_budget_stop_count) as eval_budget_stop_count,
-        min(score_min) >= 0 and max(score_max) <= 1 as is_unit_interval,
-        -- an integer key for the curve: the window below partitions by it, which sorts
-        -- far faster than by four strings
-        row_number() over (order by limit_name, facet_name, facet_value, model) as curve_id
-    from breakpoints
-    group by limit_name, facet_name, facet_value, model
+    select * from {{ ref('int_curves') }}
 
 ),
 
@@ -84,7 +65,6 @@ measured as (
         running.step_sample_count,
         curves.sample_count,
         curves.cluster_count,
-        curves.cluster_size_sum,
         {{ curve_design_effect_sql('curves') }} as design_effect,
         curves.eval_budget,
         curves.eval_budget_stop_count,
@@ -122,10 +102,8 @@ final as (
         cast(success_rate as {{ type_double() }}) as success_rate,
         cast(standard_error as {{ type_double() }}) as standard_error,
         cast({{ ci_level() }} as {{ type_double() }}) as ci_level,
-        cast({{ clip_to_unit_sql('band_lower', 'is_unit_interval', 'greatest', 0) }} as {{ type_double() }})
-            as ci_lower,
-        cast({{ clip_to_unit_sql('band_upper', 'is_unit_interval', 'least', 1) }} as {{ type_double() }})
-            as ci_upper,
+        -- the band is clipped to [0, 1] where every score is within [0, 1]
+        {{ clipped_band_columns_sql('band_lower', 'band_upper', 'is_unit_interval') }},
         cast(other_termination_rate as {{ type_double() }}) as other_termination_rate,
         cast(sample_count as bigint) as sample_count,
         cast(step_sample_count as bigint) as step_sample_count,

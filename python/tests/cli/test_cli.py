@@ -172,16 +172,21 @@ def _unit_tests_run(target: Path) -> int:
 
 def test_build_leaves_unit_tests_to_development_unless_asked(tmp_path, monkeypatch):
     """A refresh runs the data tests, not dbt's unit tests of the SQL; --unit-tests
-    runs them as a plain `dbt build` does, and they pin the vars they need, so a
-    build with the var `where` passes them."""
+    runs them as a plain `dbt build` does, and they read the vars they do not pin
+    from the defaults (macros/vars.sql, project_var), not from the command line, so
+    a build with other vars passes them."""
     db = tmp_path / "u.duckdb"
     assert main(["ingest", str(EXAMPLE_LOGS), "--db", str(db), "--quiet"]) == 0
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
     assert main(["build", "--db", str(db), "--quiet"]) == 0
     assert _unit_tests_run(tmp_path / "target") == 0
     everything = read_mart(db).groupby("model").sample_count.max()
-    where = ["--vars", "{where: \"task_name = 'geography'\"}"]
-    assert main(["build", "--db", str(db), "--quiet", "--unit-tests", *where]) == 0
+    other_vars = [
+        "--vars",
+        "{where: \"task_name = 'geography'\", facet: task_name, se_method: clustered,"
+        " ci_method: wilson, ci_level: 0.9, steps: 7, reach_targets: {absolute: [0.3]}}",
+    ]
+    assert main(["build", "--db", str(db), "--quiet", "--unit-tests", *other_vars]) == 0
     assert _unit_tests_run(tmp_path / "target") >= 10
     geography = read_mart(db).groupby("model").sample_count.max()
     assert (geography > 0).all() and (geography < everything).all()

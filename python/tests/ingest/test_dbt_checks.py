@@ -34,7 +34,7 @@ def test_imperfect_samples_warn_with_counts_and_score_key_picks_a_key(tmp_path):
     db = tmp_path / "checks.duckdb"
     with duckdb.connect(str(db)) as con:
         assert ingest([str(logs)], con).errors == []
-    selection = ["+int_samples__scored", "+int_models__error_counts", *_WARN_TESTS]
+    selection = ["+int_samples__scored", "+int_curves__error_counts", *_WARN_TESTS]
     # cautious: not the tests that also read models left unbuilt (the mart)
     build = ["build", "--indirect-selection", "cautious", "--select"]
     result = run_dbt([*build, *selection], db=db, quiet=True)

@@ -2,7 +2,8 @@
 
 The mart's SQL is compiled once (se_method clustered, ci_method wilson) and run in
 DuckDB over breakpoints built here from generated samples, as int_samples__limits_long
-and int_curves__breakpoints build them.
+and int_curves__breakpoints build them, with the curve totals of int_curves' own
+compiled SQL over the same breakpoints.
 """
 
 from __future__ import annotations
@@ -25,10 +26,25 @@ VARS = {"se_method": "clustered", "ci_method": "wilson", "ci_level": 0.95}
 def exact_sql(tmp_path_factory) -> str:
     db = tmp_path_factory.mktemp("bands") / "bands.duckdb"
     result = run_dbt(
-        ["compile", "--select", "scores_by_limit_exact"], db=db, variables=VARS, quiet=True
+        ["compile", "--select", "int_curves", "scores_by_limit_exact"],
+        db=db,
+        variables=VARS,
+        quiet=True,
     )
-    sql = result.result.results[0].node.compiled_code
-    sql, found = re.subn(r'[\w"]+\.[\w"]+\."int_curves__breakpoints"', "breakpoints", sql)
+    compiled = {r.node.name: r.node.compiled_code for r in result.result.results}
+
+    def relation(name: str) -> str:
+        return r'[\w"]+\.[\w"]+\."' + name + '"'
+
+    curves, found = re.subn(
+        relation("int_curves__breakpoints"), "breakpoints", compiled["int_curves"]
+    )
+    assert found == 1
+    sql, found = re.subn(
+        relation("int_curves__breakpoints"), "breakpoints", compiled["scores_by_limit_exact"]
+    )
+    assert found == 1
+    sql, found = re.subn(relation("int_curves"), lambda _: f"({curves}) as curves_subquery", sql)
     assert found == 1
     return sql
 

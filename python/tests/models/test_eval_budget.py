@@ -49,7 +49,7 @@ def built(tmp_path_factory):
             "+scores_by_limit",
             "+scores_by_limit_exact",
             "+budget_to_reach",
-            "+int_samples__costed",
+            "+int_samples__kept",
             "assert_every_sample_has_a_cost",
             "--exclude",
             "test_type:unit",
@@ -133,7 +133,7 @@ def test_an_export_with_eval_config_columns_carries_the_limits(tmp_path):
 def test_a_model_without_a_price_gets_no_cost_curve_and_a_warning(built):
     db, statuses = built
     assert statuses["assert_every_sample_has_a_cost"] == "warn"
-    costs = query(db, "select model, cost, cost_source from main.int_samples__costed")
+    costs = query(db, "select model, cost, cost_source from main.int_samples__kept")
     unpriced = costs[costs.model == UNPRICED]
     assert unpriced.cost.isna().all() and unpriced.cost_source.isna().all()
     assert (costs[costs.model != UNPRICED].cost_source == "priced").all()

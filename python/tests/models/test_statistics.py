@@ -130,7 +130,7 @@ def test_clustered_se_equals_inspect_ai_stderr_cluster(samples):
 def test_limits_include_messages_cost_and_extra_limits(stats_db):
     mart = table(stats_db, "scores_by_limit")
     assert {"total_tokens", "message_count", "cost", "output_tokens"} <= set(mart.limit_name)
-    costed = table(stats_db, "int_samples__costed")
+    costed = table(stats_db, "int_samples__kept")
     assert set(costed.cost_source) == {"priced"}  # the example logs record no cost
 
 

@@ -2,23 +2,16 @@
     have no score: they are left out of the curves (int_samples__scored keeps scored
     samples only) and counted here, where they would have been, so a model that
     crashes on hard questions cannot look better than it is. Only the samples the
-    curves would consider count: logs of a kept status (var `statuses`), samples
-    passing the var `where`, in each limit they have a value for and in their value
-    of each faceting (var `facet`) as well as `all`. -#}
-{%- set where = samples_where() -%}
+    curves would consider count (int_samples__kept: a kept status, the var `where`),
+    in each limit they have a value for and in their value of each faceting (var
+    `facet`) as well as `all`. -#}
 {%- set facet_list = facets() -%}
 
 with
 
-samples as (
+kept as (
 
-    select * from {{ ref('stg_inspect__samples') }}
-
-),
-
-costed as (
-
-    select * from {{ ref('int_samples__costed') }}
+    select * from {{ ref('int_samples__kept') }}
 
 ),
 
@@ -28,33 +21,17 @@ scored as (
 
 ),
 
-kept_errored as (
-
-    select * from samples
-    where
-        log_status in ({{ statuses_sql() }})
-        and is_errored
-        {%- if where %}
-        and ({{ where }})
-        {%- endif %}
-
-),
-
--- the errored samples probe the scored ones (an anti join), not the other way round;
--- the cost as the curves take it (int_samples__costed)
+-- the errored samples probe the scored ones (an anti join), not the other way round
 unscored as (
 
-    select
-        kept_errored.*,
-        costed.cost
-    from kept_errored
-    left join costed
-        on {{ same_sample('costed', 'kept_errored') }}
-    where not exists (
-        select 1
-        from scored
-        where {{ same_sample('scored', 'kept_errored') }}
-    )
+    select * from kept
+    where
+        is_errored
+        and not exists (
+            select 1
+            from scored
+            where {{ same_sample('scored', 'kept') }}
+        )
 
 ),
 
