@@ -803,16 +803,6 @@ def _read_json_stream(path: str, handle: IO[bytes]) -> ParsedFile:
         raise _read_error(path, exc, problem) from None
 
 
-def read_log(path: str) -> ParsedFile:
-    """Read one local log file by its suffix."""
-    suffix = Path(path).suffix.lower()
-    if suffix == ".eval":
-        return read_eval_zip(path)
-    if suffix == ".json":
-        return read_json_log(path)
-    raise LogReadError(path, f"unsupported file type '{suffix}' (expected .eval or .json)")
-
-
 # --------------------------------------------------------------------------- checks
 
 

@@ -30,10 +30,10 @@ _CHILD = textwrap.dedent(
     """
     import sys, time
     import duckdb
-    from budgetcurves.ingest import _write, ingest
+    from budgetcurves.ingest import _duckdb, ingest
 
     db, logs, stall = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    count = _write._count
+    count = _duckdb._count
     done = [0]
 
     def stalling_count(result):
@@ -47,7 +47,7 @@ _CHILD = textwrap.dedent(
         print(files_done, flush=True)
 
     if stall:
-        _write._count = stalling_count
+        _duckdb._count = stalling_count
     con = duckdb.connect(db)
     ingest([logs], con, on_progress=progress)
     print("finished", flush=True)
