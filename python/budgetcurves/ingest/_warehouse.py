@@ -44,11 +44,13 @@ def raising_warehouse_errors(
     errors: type[BaseException] | tuple[type[BaseException], ...],
     fatal: Callable[[BaseException], bool] = lambda exc: False,
 ) -> Iterator[None]:
-    """A driver's ``errors`` raised inside as :class:`WarehouseError` (chained)."""
+    """A driver's ``errors`` raised inside as :class:`WarehouseError` (chained, the
+    driver's own error kept as its ``__cause__``), with the first line of its words."""
     try:
         yield
     except errors as exc:
-        message = str(exc).strip() or type(exc).__name__
+        # the first line says what went wrong; the rest (the statement, a hint) is context
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise WarehouseError(message, fatal=fatal(exc)) from exc
 
 
