@@ -24,7 +24,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -89,6 +89,12 @@ class Plan:
             if step.name == name and step.kind != "test":
                 return step.relation
         raise ValueError(f"no model or seed named {name} in the project")
+
+    def row_count(self, con: duckdb.DuckDBPyConnection, name: str) -> int:
+        """How many rows the model or seed ``name`` holds in ``con``'s database."""
+        row = con.execute(f"select count(*) from {self.relation(name)}").fetchone()
+        assert row is not None  # an aggregate without group by returns one row
+        return int(row[0])
 
     # ------------------------------------------------------------------ selection
 
@@ -421,7 +427,7 @@ def _in_dag_order(steps: Mapping[str, Step]) -> list[Step]:
     return ordered
 
 
-def _sort_key(steps: Mapping[str, Step]):
+def _sort_key(steps: Mapping[str, Step]) -> Callable[[str], tuple[int, str]]:
     order = {"seed": 0, "view": 1, "table": 1, "test": 2}
     return lambda uid: (order[steps[uid].kind], steps[uid].name)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
@@ -64,7 +64,7 @@ class DbtError(RuntimeError):
 
 
 @contextmanager
-def _environment(values: Mapping[str, str]):
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
     try:
@@ -91,7 +91,6 @@ def run_dbt(
     db: str | os.PathLike[str] | None = None,
     variables: Mapping[str, Any] | None = None,
     quiet: bool = False,
-    load_examples: bool = False,
     target: str | None = None,
 ) -> Any:
     """Run a dbt command in-process on the project, against DuckDB file ``db``.
@@ -112,7 +111,7 @@ def run_dbt(
         args += ["--vars", json.dumps(dict(variables), ensure_ascii=False)]
     if quiet:
         args.insert(0, "--quiet")
-    env = {"BUDGETCURVES_LOAD_EXAMPLES": "true" if load_examples else "false"}
+    env: dict[str, str] = {}
     if db is not None:
         env["BUDGETCURVES_DB"] = str(Path(db).resolve())
     with _environment(env):
@@ -133,7 +132,7 @@ def _release_duckdb() -> None:
         from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     except ImportError:  # another adapter
         return
-    env = DuckDBConnectionManager._ENV
+    env: Any = getattr(DuckDBConnectionManager, "_ENV", None)
     if env is not None and getattr(env, "conn", None) is not None:
         env.conn.close()
-    DuckDBConnectionManager.close_all_connections()
+    DuckDBConnectionManager.close_all_connections()  # type: ignore[no-untyped-call]

@@ -19,18 +19,23 @@ from .. import __version__
 from .._compiled import DataTestError
 from .._project import DEFAULT_DB, PROJECT_DIR, DbtError, build_command, run_dbt
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the ingest package is imported by the commands that use it
     from ..ingest import IngestSummary, Warehouse
 
 #: Exit codes, one meaning each (the README's table): 0, all done.
 EXIT_BAD_INPUT = 1  # some files or paths bad and named; every good one loaded
-EXIT_USAGE = 2  # nothing done: a usage error, or the database busy past --wait
+EXIT_USAGE = 2  # nothing done: a usage error (an option, a var, --out, not a database)
 EXIT_NOTHING_READ = 3  # nothing could be read: every path given missing, empty or bad
 EXIT_FAILED = 4  # dbt or the database failed (a failing test, a full disk)
+EXIT_BUSY = 5  # nothing done: another process held the database past --wait; retry
 
 
 class UserError(Exception):
     """A mistake in what the user asked for: printed as one line, no traceback."""
+
+
+class DatabaseBusy(Exception):
+    """Another process writes the database: nothing was done, and trying later will do."""
 
 
 def _err(message: str) -> None:
@@ -42,7 +47,9 @@ def _connect(db: str, wait: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + wait
     # as profiles.yml gives dbt: bounded memory (a large load spills to <db>.tmp), and
     # no DuckDB progress bar in the middle of ours or of a cron job's log
-    config = {"memory_limit": os.environ.get("BUDGETCURVES_MEMORY_LIMIT", "2GB")}
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "memory_limit": os.environ.get("BUDGETCURVES_MEMORY_LIMIT", "2GB")
+    }
     while True:
         try:
             con = duckdb.connect(db, config=config)
@@ -52,7 +59,7 @@ def _connect(db: str, wait: float) -> duckdb.DuckDBPyConnection:
             if "could not set lock" not in str(exc).lower():  # not "in use": say why
                 raise UserError(f"{db}: cannot open the database: {exc}") from None
             if time.monotonic() >= deadline:
-                raise UserError(
+                raise DatabaseBusy(
                     f"{db}: the database is in use by another process (DuckDB allows one "
                     f"writer); waited {wait:g}s. Try again when it finishes."
                 ) from None
@@ -283,7 +290,7 @@ def build_compiled(args: argparse.Namespace) -> None:
     con = _connect(args.db, args.wait)
     try:
         plan.execute(con)
-        (rows,) = con.execute(f"select count(*) from {plan.relation('scores_by_limit')}").fetchone()
+        rows = plan.row_count(con, "scores_by_limit")
     finally:
         con.close()
     if rows == 0:
@@ -378,7 +385,7 @@ def _parser() -> argparse.ArgumentParser:
         )
 
     def target_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--db", help="DuckDB file (--target duckdb, where it is needed)")
+        p.add_argument("--db", help="DuckDB file (needed with --target duckdb, the default)")
         p.add_argument("--quiet", action="store_true", help="print errors only")
         p.add_argument(
             "--target",
@@ -438,7 +445,7 @@ def _stop_helper_processes() -> None:
     if stop is not None and getattr(tracker._resource_tracker, "_pid", None) is not None:
         # first what the interpreter's exit runs first: dbt's semaphores unlinked and
         # unregistered, else the tracker reports them leaked and their finalizers fail
-        util._run_finalizers(0)
+        util._run_finalizers(0)  # type: ignore[attr-defined]
         stop()
 
 
@@ -452,10 +459,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        return args.func(args)
+        status: int = args.func(args)
+        return status
     except UserError as exc:
         _err(str(exc))
         return EXIT_USAGE
+    except DatabaseBusy as exc:
+        _err(str(exc))
+        return EXIT_BUSY
     except DataTestError as exc:  # the compiled path's own words: no dbt output above
         _err(str(exc))
         return EXIT_FAILED

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ._export import read_samples_export
 from ._files import FileStamp, Found, display, is_url, local_copy, open_binary, stamp, under
@@ -40,6 +41,9 @@ from ._warehouse import (
     as_warehouse,
     transaction,
 )
+
+if TYPE_CHECKING:
+    import duckdb
 
 #: Called after each file with (files done, files found, the summary so far).
 Progress = Callable[[int, int, "IngestSummary"], None]
@@ -156,7 +160,7 @@ def _changed(item: Found) -> bool:
 
 def ingest(
     paths: Sequence[str | os.PathLike[str]],
-    con: object,
+    con: duckdb.DuckDBPyConnection | Warehouse,
     *,
     full_refresh: bool = False,
     prune: bool = False,
@@ -352,7 +356,9 @@ class _NewFiles:
         self.waiting.clear()
 
 
-def forget(paths: Sequence[str | os.PathLike[str]], con: object) -> IngestSummary:
+def forget(
+    paths: Sequence[str | os.PathLike[str]], con: duckdb.DuckDBPyConnection | Warehouse
+) -> IngestSummary:
     """Remove the samples of every loaded file that is one of ``paths`` or under one of
     them (a folder), whether or not it still exists; each path that names no loaded
     file is an error. ``files_pruned`` and ``samples_removed`` say what was removed."""

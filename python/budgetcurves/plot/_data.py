@@ -18,7 +18,9 @@ TASK_FACET = "task_name"
 DEFAULT_LIMIT = "total_tokens"
 
 
-def _connect(db: str | os.PathLike[str] | duckdb.DuckDBPyConnection):
+def _connect(
+    db: str | os.PathLike[str] | duckdb.DuckDBPyConnection,
+) -> tuple[duckdb.DuckDBPyConnection, bool]:
     if isinstance(db, duckdb.DuckDBPyConnection):
         return db, False
     path = Path(db)
@@ -42,7 +44,9 @@ def _has_table(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
         "select count(*) from information_schema.tables "
         "where table_schema = $schema and table_name = $name"
     )
-    return bool(con.execute(query, {"schema": schema, "name": name}).fetchone()[0])
+    row = con.execute(query, {"schema": schema, "name": name}).fetchone()
+    assert row is not None  # an aggregate without group by returns one row
+    return bool(row[0])
 
 
 def read_scores(
@@ -209,7 +213,9 @@ def export_scores(db: str | os.PathLike[str] | duckdb.DuckDBPyConnection, out: P
             )
         except duckdb.IOException as exc:
             raise OSError(str(exc).splitlines()[0]) from None
-        return con.execute(f"select count(*) from {MART}").fetchone()[0]
+        row = con.execute(f"select count(*) from {MART}").fetchone()
+        assert row is not None
+        return int(row[0])
     finally:
         if owned:
             con.close()

@@ -6,7 +6,8 @@ missing column or a frame holding several limits is a ``ValueError`` that says s
 
 from __future__ import annotations
 
-from typing import Any
+import enum
+from typing import Any, Final, Literal
 
 import pandas as pd
 
@@ -19,14 +20,21 @@ DEFAULT_MODEL = "model_display_name"
 MODELS_WITHOUT_SAMPLES = "models_without_samples"
 
 
-class _NotGiven:
-    """Marks an argument left out, where ``None`` means something ("no label")."""
+class NotGiven(enum.Enum):
+    """Marks an argument left out, where ``None`` means something ("no label").
+
+    A one-member enum, so a type checker narrows ``x is NOT_GIVEN`` as it does ``None``.
+    """
+
+    NOT_GIVEN = "NOT_GIVEN"
 
     def __repr__(self) -> str:
         return "NOT_GIVEN"
 
 
-NOT_GIVEN: Any = _NotGiven()
+NOT_GIVEN: Final = NotGiven.NOT_GIVEN
+#: The type of an argument that may be left out: ``facet: str | None | NotGivenType``.
+NotGivenType = Literal[NotGiven.NOT_GIVEN]
 
 
 def as_frame(data: Any) -> pd.DataFrame:
@@ -37,7 +45,8 @@ def as_frame(data: Any) -> pd.DataFrame:
         raise ValueError("no data: pass the mart's rows, e.g. read_scores(db)")
     for method in ("to_pandas", "df"):  # pyarrow tables and polars frames; DuckDB relations
         if callable(getattr(data, method, None)):
-            return getattr(data, method)()
+            converted: pd.DataFrame = getattr(data, method)()
+            return converted
     raise TypeError(
         "data must be a pandas DataFrame, pyarrow Table or DuckDB relation, "
         f"not {type(data).__name__}"
@@ -84,7 +93,7 @@ def limit_name(frame: pd.DataFrame, limit: str) -> str:
     return limit
 
 
-def single_value(frame: pd.DataFrame, column: str, what: str, hint: str) -> Any:
+def single_value(frame: pd.DataFrame, column: str, what: str, hint: str) -> str | None:
     """The one value of ``column`` (``None`` when absent or empty); a ``ValueError``
     naming the values when there are several: one plot draws one limit, one faceting."""
     if column not in frame.columns:

@@ -77,11 +77,12 @@ def _figure(frame: pd.DataFrame, name: str) -> dict[str, Any]:
                 ),
             }
         )
+    title = limit_label(frame, "limit_value", NOT_GIVEN, log) or ""
     return {
         "data": traces,
         "layout": {
             "xaxis": {
-                "title": {"text": html.escape(limit_label(frame, "limit_value", NOT_GIVEN, log))},
+                "title": {"text": html.escape(title)},
                 "type": "log" if log else "linear",
                 **dict(unit.web_ticks),
             },

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 from mizani.breaks import breaks_extended, breaks_log
 
-from ._frame import NOT_GIVEN, limit_name, single_value
+from ._frame import NOT_GIVEN, NotGivenType, limit_name, single_value
 
 Labeller = Callable[[Sequence[float]], list[str]]
 
@@ -53,7 +53,7 @@ def integers(values: Sequence[float]) -> list[str]:
 def integer_breaks(limits: Sequence[float]) -> list[float]:
     """Breaks at whole numbers only (a count has no 2.5)."""
     low, high = limits
-    breaks = [b for b in breaks_extended(n=5)(limits) if float(b).is_integer()]
+    breaks = [b for b in breaks_extended(n=5)((low, high)) if float(b).is_integer()]
     if len(breaks) < 2:  # a narrow range: every whole number in it
         breaks = list(range(math.ceil(low), math.floor(high) + 1))
     return [float(b) for b in breaks]
@@ -77,8 +77,8 @@ def time_breaks(log: bool) -> Callable[[Sequence[float]], list[float]]:
 
     def breaks(limits: Sequence[float]) -> list[float]:
         _, size = time_unit(max(limits))
-        scaled = [limit / size for limit in limits]
-        found = breaks_log()(scaled) if log else breaks_extended()(scaled)
+        low, high = (limit / size for limit in limits)
+        found = breaks_log()((low, high)) if log else breaks_extended()((low, high))
         return [float(b) * size for b in found]
 
     return breaks
@@ -141,7 +141,9 @@ def unit_of(name: str) -> Unit:
 LIMIT_LABELS = {name: unit.title for name, unit in UNITS.items()}
 
 
-def limit_label(frame: pd.DataFrame, limit: str, label: str | None, log: bool) -> str | None:
+def limit_label(
+    frame: pd.DataFrame, limit: str, label: str | None | NotGivenType, log: bool
+) -> str | None:
     """The axis title: the limit's, ``(log scale)`` when it is, unless one was given
     (``None``: none)."""
     if label is not NOT_GIVEN:
@@ -185,7 +187,7 @@ def band_caption(frame: pd.DataFrame) -> str:
     return f"{percent}: {method}; SE{clusters}" if clusters else f"{percent}: {method}"
 
 
-def _z(level: float) -> float:
+def _z(level: float | str) -> float:
     from scipy.stats import norm
 
     return float(norm.ppf(0.5 + float(level) / 2))

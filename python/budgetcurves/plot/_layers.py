@@ -47,6 +47,7 @@ from ._colors import model_colors
 from ._frame import (
     DEFAULT_MODEL,
     NOT_GIVEN,
+    NotGivenType,
     as_frame,
     limit_column,
     limit_name,
@@ -140,7 +141,7 @@ class scale_limit_x(_Component):
         self,
         scale: Scale = "auto",
         limit: str | None = None,
-        limit_label: str | None = NOT_GIVEN,
+        limit_label: str | None | NotGivenType = NOT_GIVEN,
         *,
         data: Any = None,
         **kwargs: Any,
@@ -152,7 +153,10 @@ class scale_limit_x(_Component):
         limit = limit_column(frame, self.limit)
         log = use_log_scale(frame, limit, self.scale)
         unit = unit_of(limit_name(frame, limit))
-        kwargs = {"name": limit_label(frame, limit, self.limit_label, log), "labels": unit.labels}
+        kwargs: dict[str, Any] = {
+            "name": limit_label(frame, limit, self.limit_label, log),
+            "labels": unit.labels,
+        }
         breaks = unit.breaks(log)
         if breaks is not None:
             kwargs["breaks"] = breaks
@@ -211,12 +215,13 @@ class scale_color_model(_Component):
             values.setdefault(shown, colors[keyed])
         breaks = sorted(values)
         labels = legend_labels(frame, model, breaks, self.counts)
+        kwargs: dict[str, Any] = {"labels": labels} if labels != breaks else {}
         return scale_color_manual(
             values=values,
             breaks=breaks,
             aesthetics=["color", "fill"],
             name=self.name,
-            **({"labels": labels} if labels != breaks else {}),
+            **kwargs,
             **self.kwargs,
         )
 
@@ -292,7 +297,9 @@ LINE_WIDTHS = (1.6, 0.8)
 WIDTH = "_line_width"
 
 
-def nested_widths(models: Sequence[str], widths: tuple[float, float] = LINE_WIDTHS) -> dict:
+def nested_widths(
+    models: Iterable[object], widths: tuple[float, float] = LINE_WIDTHS
+) -> dict[str, float]:
     """A width per model, widest first in drawing order (by name): a line drawn on top
     of another is narrower, so where curves coincide each still shows as an edge."""
     names = sorted({str(m) for m in models})
@@ -490,13 +497,13 @@ class theme_budgetcurves(theme_minimal):
     """
 
     def __init__(self, base_size: float = 11, base_family: str | None = BASE_FAMILY):
-        super().__init__(base_size, base_family)
+        super().__init__(base_size, base_family)  # type: ignore[no-untyped-call]
         self += theme(
             legend_position="bottom",
             legend_title=element_blank(),
             legend_key_width=22,
             panel_grid_minor=element_blank(),
-            plot_title=element_text(weight="bold", margin={"b": 8, "units": "pt"}),
+            plot_title=element_text(weight="bold", margin={"b": 8, "unit": "pt"}),
             strip_text=element_text(weight="bold"),
             plot_caption=element_text(
                 ha="left", size=0.75 * base_size, color="#444444", linespacing=1.4
@@ -504,7 +511,8 @@ class theme_budgetcurves(theme_minimal):
         )
         # labels are data (model and task names, titles): `$...$` in one is text, not
         # math, and markup matplotlib cannot parse cannot stop the drawing
-        self._rcParams["text.parse_math"] = False
+        # (plotnine annotates _rcParams as holding strings; matplotlib's value is a bool)
+        self._rcParams["text.parse_math"] = False  # type: ignore[assignment]
 
 
 def legend_guide(

@@ -14,6 +14,7 @@ from ._frame import (
     DEFAULT_MODEL,
     MODELS_WITHOUT_SAMPLES,
     NOT_GIVEN,
+    NotGivenType,
     as_frame,
     is_faceted,
     limit_column,
@@ -24,6 +25,7 @@ from ._frame import (
 )
 from ._labels import band_caption, facet_labeller, grid_caption, unit_of
 from ._layers import (
+    Scale,
     geom_ci_band,
     geom_eval_budget,
     geom_other_termination,
@@ -45,22 +47,22 @@ def scores_by_limit(
     model: str = DEFAULT_MODEL,
     success: str = "success_rate",
     stderr: str | None = "standard_error",
-    facet: str | None = NOT_GIVEN,
+    facet: str | None | NotGivenType = NOT_GIVEN,
     other_termination_rate: str | bool = False,
     limit: str | None = None,
-    limit_label: str | None = NOT_GIVEN,
-    scale: Literal["log", "linear", "auto"] = "auto",
+    limit_label: str | None | NotGivenType = NOT_GIVEN,
+    scale: Scale = "auto",
     title: str | None = None,
     marks: Iterable[Any] | None = None,
     height: float | None = None,
     width: float = 700,
-    legend: LegendPosition | None = NOT_GIVEN,
+    legend: LegendPosition | None | NotGivenType = NOT_GIVEN,
     ci: float | None = None,
     *,
     ci_lower: str = "ci_lower",
     ci_upper: str = "ci_upper",
     dpi: float = 100,
-    caption: str | None = NOT_GIVEN,
+    caption: str | None | NotGivenType = NOT_GIVEN,
 ) -> ggplot:
     """Success rate as a function of a resource limit: a line per model and its band.
 
@@ -132,11 +134,12 @@ def scores_by_limit(
     if other_termination_rate:
         plot += geom_other_termination(model, other_termination_rate, limit)
     plot += geom_success_curve(model, success, limit)
-    has_budget = "eval_budget" in frame.columns and frame["eval_budget"].notna().any()
+    has_budget = "eval_budget" in frame.columns and bool(frame["eval_budget"].notna().any())
     if has_budget:
         plot += geom_eval_budget(model)
     if facet:
-        plot += facet_wrap(facet, labeller=facet_labeller(frame))
+        # plotnine documents a callable labeller; its annotation lists only the names
+        plot += facet_wrap(facet, labeller=facet_labeller(frame))  # type: ignore[arg-type]
     plot += theme_budgetcurves() + theme(figure_size=(width / dpi, height / dpi), dpi=dpi)
     if legend is None:
         plot += theme(legend_position="none")
@@ -161,7 +164,7 @@ def scores_by_limit(
 
 
 def _caption(
-    frame: Any, limit: str, scale: str, stderr: str | None, other: str | bool, budget: bool
+    frame: Any, limit: str, scale: Scale, stderr: str | None, other: str | bool, budget: bool
 ) -> str:
     """What the figure does not show by itself, a line each."""
     lines = []

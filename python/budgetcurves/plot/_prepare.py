@@ -89,7 +89,7 @@ def scores_by_limit_df(
             plan.execute(con, "scores_by_limit", "model_info")
         except DataTestError as exc:
             raise ValueError(str(exc)) from None
-        (rows,) = con.execute(f"select count(*) from {plan.relation('scores_by_limit')}").fetchone()
+        rows = plan.row_count(con, "scores_by_limit")
         if rows == 0:
             raise ValueError(
                 f"no curve: no sample of the frame has both a usable score in '{score}' "
@@ -106,9 +106,10 @@ def _as_export(frame: pd.DataFrame, score: str, scorer: str) -> pa.Table:
     return pa.table(columns)
 
 
-def _column(series: pd.Series) -> pa.Array:
+def _column(series: pd.Series) -> pa.Array[Any]:
     try:
-        return pa.array(series, from_pandas=True)
+        array: pa.Array[Any] = pa.array(series, from_pandas=True)
+        return array
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
         return pa.array([None if _missing(v) else str(v) for v in series], pa.string())
 

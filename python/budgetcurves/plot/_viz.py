@@ -56,7 +56,9 @@ def to_inspect_viz(data: Any, limit: str | None = None, facet: str | None = None
     return shaped.sort_values(order, kind="stable").reset_index(drop=True)
 
 
-def _pick(frame: pd.DataFrame, column: str, value: str | None, what: str, default: str | None):
+def _pick(
+    frame: pd.DataFrame, column: str, value: str | None, what: str, default: str | None
+) -> str:
     """``value``, checked; else the data's only value, else ``default`` when it is there."""
     values = sorted(str(v) for v in frame[column].dropna().unique())
     argument = column.removesuffix("_name")

@@ -13,7 +13,13 @@ import duckdb
 import pytest
 
 from budgetcurves.cli import main
-from budgetcurves.cli._main import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_NOTHING_READ, EXIT_USAGE
+from budgetcurves.cli._main import (
+    EXIT_BAD_INPUT,
+    EXIT_BUSY,
+    EXIT_FAILED,
+    EXIT_NOTHING_READ,
+    EXIT_USAGE,
+)
 
 from ..conftest import EXAMPLE_LOGS
 from ..ingest._logs import JSON_LOGS, clone_log
@@ -212,7 +218,7 @@ def test_build_on_a_locked_or_foreign_database_is_one_line(tmp_path, capsys):
     db = tmp_path / "locked.duckdb"
     holder = _hold_lock(db)
     try:
-        assert main(["build", "--db", str(db), "--wait", "0.2", "--quiet"]) == EXIT_USAGE
+        assert main(["build", "--db", str(db), "--wait", "0.2", "--quiet"]) == EXIT_BUSY
     finally:
         holder.kill()
         holder.wait()
