@@ -9,8 +9,9 @@ together: a commit per file costs more than reading a small log.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, suppress
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -20,6 +21,8 @@ from ._files import FileStamp
 from ._landing import DUCKDB, SCHEMA, ledger_rows, migrate
 from ._read import (
     CHECKED_COLUMNS,
+    SAMPLES_SCHEMA,
+    SCORES_SCHEMA,
     LogReadError,
     ParsedFile,
     decode_eval_ids,
@@ -52,6 +55,14 @@ def _count(result: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
+def _one_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """The row of a query that always has one (an aggregate, a setting)."""
+    row = result.fetchone()
+    if row is None:
+        raise WarehouseError("DuckDB returned no row where one was due")
+    return row
+
+
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
     """Roll back after an error; the error is what to report: a failed commit (a full
     disk) has ended the transaction already, and "cannot rollback" would hide why."""
@@ -60,7 +71,7 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
-def _views(con: duckdb.DuckDBPyConnection, views: dict[str, object]) -> Iterator[None]:
+def _views(con: duckdb.DuckDBPyConnection, views: Mapping[str, object]) -> Iterator[None]:
     """``views`` (Arrow tables or relations of ``con``) registered by name inside."""
     try:
         for name, rows in views.items():
@@ -138,7 +149,7 @@ class DuckDBWarehouse:
             self._new.append((parsed, stamp))
             return Replaced(parsed.samples.num_rows)
         with _errors():
-            return self._replace(parsed, stamp)
+            return self._replace(parsed, stamp, parsed.samples, parsed.scores)
 
     def _insert_new(self) -> None:
         """The files new to the ledger, in the open transaction: no loaded row can be
@@ -161,15 +172,17 @@ class DuckDBWarehouse:
         self,
         parsed: ParsedFile,
         stamp: FileStamp,
+        samples: pa.Table | duckdb.DuckDBPyRelation,
+        scores: pa.Table | duckdb.DuckDBPyRelation,
         check: Callable[[duckdb.DuckDBPyConnection, ParsedFile], None] | None = None,
     ) -> Replaced:
-        """``parsed.samples`` and ``.scores`` are Arrow tables or DuckDB relations of
-        the connection. ``check`` runs on the loaded rows before the ledger is written."""
+        """``parsed``'s rows, ``samples`` and ``scores``: Arrow tables or DuckDB relations
+        of the connection. ``check`` runs on the loaded rows before the ledger is written."""
         con = self.con
         views = {
             "bc_eval_ids": pa.table({"eval_id": pa.array(parsed.eval_ids, pa.string())}),
-            "bc_samples": parsed.samples,
-            "bc_scores": parsed.scores,
+            "bc_samples": samples,
+            "bc_scores": scores,
         }
         with _views(con, views):
             taken = [
@@ -228,30 +241,25 @@ class DuckDBWarehouse:
         con = self.con
         with _errors():
             queries = export_queries(con, path, local_path, table)
-            order = con.execute("select current_setting('preserve_insertion_order')").fetchone()
+            (order,) = _one_row(con.execute("select current_setting('preserve_insertion_order')"))
             # the landing tables have no order: letting DuckDB write in any order streams
             con.execute("set preserve_insertion_order = false")
         try:
             eval_ids = [row[0] for row in con.execute(queries.eval_ids).fetchall()]
-            parsed = ParsedFile(
-                path,
-                "samples_df",
-                None,
-                eval_ids,
-                None,
-                con.sql(queries.samples),
-                con.sql(queries.scores),
-                list(queries.notes),
-            )
-            replaced = self._replace(parsed, stamp, _loaded_usage_notes)
+            # the rows are DuckDB's relations, read as they are written
+            no_rows = (SAMPLES_SCHEMA.empty_table(), SCORES_SCHEMA.empty_table())
+            parsed = ParsedFile(path, "samples_df", None, eval_ids, None, *no_rows)
+            parsed.notes = list(queries.notes)
+            samples, scores = con.sql(queries.samples), con.sql(queries.scores)
+            replaced = self._replace(parsed, stamp, samples, scores, _loaded_usage_notes)
         except duckdb.Error as exc:
-            if is_fatal(exc):
-                raise WarehouseError(str(exc), fatal=True) from exc
             first = str(exc).strip().splitlines()[0]
+            if is_fatal(exc):
+                raise WarehouseError(first, fatal=True) from exc
             raise LogReadError(path, f"could not read the export: {first}") from None
         finally:
             with _errors():
-                con.execute(f"set preserve_insertion_order = {str(order[0]).lower()}")
+                con.execute(f"set preserve_insertion_order = {str(order).lower()}")
         replaced.notes = parsed.notes
         return replaced
 
@@ -264,9 +272,11 @@ def _loaded_usage_notes(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> N
         f"count(*) filter (where {check}), min({example}, 3) filter (where {check})"
         for check in checks
     )
-    row = con.execute(
-        f"select count(*), {columns} from {SCHEMA}.samples where log_file = ?", [parsed.path]
-    ).fetchone()
+    row = _one_row(
+        con.execute(
+            f"select count(*), {columns} from {SCHEMA}.samples where log_file = ?", [parsed.path]
+        )
+    )
     counted = [(row[i] or 0, ", ".join(row[i + 1] or [])) for i in range(1, len(row), 2)]
     parsed.notes.extend(
         usage_notes(row[0], dict(zip(CHECKED_COLUMNS, counted[:-1], strict=True)), counted[-1])

@@ -367,7 +367,7 @@ def forget(
     warehouse = as_warehouse(con)
     warehouse.ensure_landing()
     known = warehouse.loaded_stamps()
-    for raw in map(os.fspath, paths):
+    for raw in (os.fspath(path) for path in paths):
         root = raw.rstrip("/") if is_url(raw) else str(Path(raw).resolve())
         matches = sorted(path for path in known if under(path, root))
         if not matches:

@@ -62,20 +62,19 @@ def _columns(schema: pa.Schema) -> tuple[Column, ...]:
 
 
 #: The ledger's columns but ``loaded_at``: what :func:`ledger_rows` builds.
-LEDGER_SCHEMA = pa.schema(
-    [
-        ("log_file", pa.string()),
-        ("file_kind", pa.string()),
-        ("log_status", pa.string()),
-        ("format_version", pa.int32()),
-        ("eval_ids", pa.string()),
-        ("sample_count", pa.int64()),
-        ("file_size", pa.int64()),
-        ("file_mtime_ns", pa.int64()),
-        # an object store's ETag (remote logs): a rewrite within the same second, same size
-        ("file_etag", pa.string()),
-    ]
-)
+_LEDGER_COLUMNS: list[tuple[str, pa.DataType]] = [
+    ("log_file", pa.string()),
+    ("file_kind", pa.string()),
+    ("log_status", pa.string()),
+    ("format_version", pa.int32()),
+    ("eval_ids", pa.string()),
+    ("sample_count", pa.int64()),
+    ("file_size", pa.int64()),
+    ("file_mtime_ns", pa.int64()),
+    # an object store's ETag (remote logs): a rewrite within the same second, same size
+    ("file_etag", pa.string()),
+]
+LEDGER_SCHEMA = pa.schema(_LEDGER_COLUMNS)
 
 SAMPLES = Table("samples", (*_columns(SAMPLES_SCHEMA), LOADED_AT))
 SCORES = Table("sample_scores", _columns(SCORES_SCHEMA))

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from budgetcurves.cli import main
+from budgetcurves.cli._main import EXIT_BUSY
 from budgetcurves.ingest import ingest
 
 from ._logs import campaign_logs, clone_log, scaled_tokens
@@ -209,7 +210,8 @@ def test_a_second_writer_waits_for_the_first_or_says_why_not(tmp_path, capsys):
     )
     try:
         _read_until(holder, "locked")
-        assert main(["ingest", str(logs), "--db", str(db), "--wait", "0.3", "--quiet"]) == 2
+        busy = main(["ingest", str(logs), "--db", str(db), "--wait", "0.3", "--quiet"])
+        assert busy == EXIT_BUSY
         err = capsys.readouterr().err
         assert "in use by another process" in err and "waited 0.3s" in err
         started = time.monotonic()
