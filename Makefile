@@ -50,6 +50,7 @@ test-spark: setup
 lint: setup
 	$(BIN)/ruff check python scripts bench
 	$(BIN)/ruff format --check python scripts bench
+	$(BIN)/mypy
 	BUDGETCURVES_DB=target/lint.duckdb $(BIN)/sqlfluff lint models tests analysis
 
 format: setup

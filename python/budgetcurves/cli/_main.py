@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +20,7 @@ from .._compiled import DataTestError
 from .._project import DEFAULT_DB, PROJECT_DIR, DbtError, build_command, run_dbt
 
 if TYPE_CHECKING:  # the ingest package is imported by the commands that use it
-    from ..ingest import IngestSummary
+    from ..ingest import IngestSummary, Warehouse
 
 #: Exit codes, one meaning each (the README's table): 0, all done.
 EXIT_BAD_INPUT = 1  # some files or paths bad and named; every good one loaded
@@ -68,24 +69,71 @@ def _connect(db: str, wait: float) -> duckdb.DuckDBPyConnection:
 # ----------------------------------------------------------------------------- commands
 
 
+#: Where ``ingest`` and ``forget`` write: profiles.yml's targets of the same names.
+TARGETS = ("duckdb", "postgres", "spark")
+
+
+@contextmanager
+def _open_warehouse(args: argparse.Namespace) -> Iterator[Warehouse]:
+    """The landing tables of ``--target`` (docs/warehouses.md), closed on exit:
+    ``duckdb``, the file ``--db``; ``postgres``, the database libpq's PGHOST, PGPORT,
+    PGUSER, PGPASSWORD, PGDATABASE name; ``spark``, the local metastore under
+    BUDGETCURVES_SPARK_DIR."""
+    target = getattr(args, "target", "duckdb")
+    if target == "duckdb":
+        from ..ingest import DuckDBWarehouse
+
+        if args.db is None:
+            raise UserError("--target duckdb: --db names the DuckDB file to load into")
+        duck = DuckDBWarehouse(_connect(args.db, args.wait))
+        try:
+            yield duck
+        finally:
+            duck.close()
+        return
+    try:
+        if target == "postgres":
+            import psycopg2  # noqa: F401  (missing: say which extra to install)
+        else:
+            import pyspark  # noqa: F401
+    except ImportError:
+        raise UserError(
+            f"--target {target} needs budgetcurves[{target}]: pip install 'budgetcurves[{target}]'"
+        ) from None
+    if target == "postgres":
+        from ..ingest import PostgresWarehouse
+
+        with PostgresWarehouse.connect() as postgres:
+            yield postgres
+        return
+    from ..ingest import SparkWarehouse, spark_session
+
+    # pyspark 4 warns on every Arrow conversion that it has not been tested with pandas 3
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+    spark = spark_session()
+    try:
+        yield SparkWarehouse(spark)
+    finally:
+        spark.stop()
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ..ingest import ProgressBar, ingest
 
     # a bar only on a terminal; cron and CI get the one summary line
     bar = ProgressBar() if not (args.quiet or args.json) and sys.stderr.isatty() else None
-    con = _connect(args.db, args.wait)
     try:
-        summary = ingest(
-            args.logs,
-            con,
-            full_refresh=args.full_refresh,
-            prune=args.prune,
-            on_progress=bar,
-        )
+        with _open_warehouse(args) as warehouse:
+            summary = ingest(
+                args.logs,
+                warehouse,
+                full_refresh=args.full_refresh,
+                prune=args.prune,
+                on_progress=bar,
+            )
     finally:
         if bar is not None:
             bar.close()
-        con.close()
     return _report(summary, args)
 
 
@@ -107,11 +155,8 @@ def _report(summary: IngestSummary, args: argparse.Namespace) -> int:
 def cmd_forget(args: argparse.Namespace) -> int:
     from ..ingest import forget
 
-    con = _connect(args.db, args.wait)
-    try:
-        summary = forget(args.paths, con)
-    finally:
-        con.close()
+    with _open_warehouse(args) as warehouse:
+        summary = forget(args.paths, warehouse)
     return _report(summary, args)
 
 
@@ -339,15 +384,26 @@ def _parser() -> argparse.ArgumentParser:
             "--facet", help="a faceting of the mart to draw a panel per value of (task_name, ...)"
         )
 
+    def target_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", help="DuckDB file (needed with --target duckdb, the default)")
+        p.add_argument("--quiet", action="store_true", help="print errors only")
+        p.add_argument(
+            "--target",
+            choices=TARGETS,
+            default="duckdb",
+            help="the warehouse: profiles.yml's target of this name (default duckdb; "
+            "postgres and spark as docs/warehouses.md says)",
+        )
+
     p = sub.add_parser("ingest", help="load logs into the landing tables")
-    db_option(p)
+    target_option(p)
     ingest_options(p)
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser(
         "forget", help="remove the samples of loaded files: files, or every file in folders"
     )
-    db_option(p)
+    target_option(p)
     p.add_argument("paths", nargs="+", metavar="PATH", help="a loaded file or a folder of them")
     wait_option(p)
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -422,24 +478,33 @@ def _run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         _err("dbt build failed: dbt's output above says why")
         return EXIT_FAILED
-    except duckdb.Error as exc:
+    except _database_errors() as exc:
         _err(_database_failure(args, exc))
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
 
 
-def _database_failure(args: argparse.Namespace, exc: duckdb.Error) -> str:
-    """One line for the database failing under us (a full disk, above all)."""
-    from ..ingest._write import DISK_FULL
+def _database_errors() -> tuple[type[Exception], ...]:
+    """DuckDB's errors, and the loader's ``WarehouseError`` where the loader was
+    imported (the commands that never load do not pay for importing it)."""
+    loader = sys.modules.get("budgetcurves.ingest._warehouse")
+    return (duckdb.Error,) if loader is None else (duckdb.Error, loader.WarehouseError)
 
+
+def _database_failure(args: argparse.Namespace, exc: Exception) -> str:
+    """One line for the database failing under us (a full disk, above all)."""
+    from ..ingest._duckdb import DISK_FULL
+
+    target = getattr(args, "target", "duckdb")
+    where = args.db if target == "duckdb" else f"--target {target}"
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if any(sign in str(exc) for sign in DISK_FULL):
         return (
-            f"{args.db}: the disk is full (or the file past its size limit): {first}; "
+            f"{where}: the disk is full (or the file past its size limit): {first}; "
             "what was written before is kept, the rest is loaded next run"
         )
-    return f"{args.db}: the database failed: {first}"
+    return f"{where}: the database failed: {first}"
 
 
 if __name__ == "__main__":

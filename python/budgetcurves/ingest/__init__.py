@@ -1,13 +1,13 @@
 """Loading Inspect logs into the landing tables that dbt reads as the source ``inspect``."""
 
+from ._duckdb import DuckDBWarehouse, ensure_landing, load_frame
 from ._files import FileStamp
 from ._ingest import IngestSummary, discover, forget, ingest, read_any
 from ._postgres import PostgresWarehouse
 from ._progress import ProgressBar
 from ._read import KNOWN_FORMAT_VERSIONS, LogReadError, ParsedFile
 from ._spark import SparkWarehouse, spark_session
-from ._warehouse import DuckDBWarehouse, Warehouse, as_warehouse
-from ._write import ensure_landing, load_frame
+from ._warehouse import Replaced, Warehouse, WarehouseError, as_warehouse
 
 __all__ = [
     "KNOWN_FORMAT_VERSIONS",
@@ -18,8 +18,10 @@ __all__ = [
     "ParsedFile",
     "PostgresWarehouse",
     "ProgressBar",
+    "Replaced",
     "SparkWarehouse",
     "Warehouse",
+    "WarehouseError",
     "as_warehouse",
     "discover",
     "ensure_landing",

@@ -226,11 +226,6 @@ def open_binary(path: str) -> Iterator[IO[bytes]]:
         yield handle
 
 
-def read_bytes(path: str) -> bytes:
-    with open_binary(path) as handle:
-        return handle.read()
-
-
 #: Characters DuckDB's file readers take as a glob pattern in a path.
 _GLOB = re.compile(r"[*?\[\]{}]")
 

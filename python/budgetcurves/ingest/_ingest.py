@@ -19,11 +19,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from ._export import read_samples_export
-from ._files import Found, display, is_url, local_copy, open_binary, stamp, under
+from ._files import FileStamp, Found, display, is_url, local_copy, open_binary, stamp, under
 from ._files import discover as _discover
 from ._parallel import read_in_order
 from ._read import (
@@ -34,11 +33,23 @@ from ._read import (
     read_eval_zip,
     read_json_log,
 )
-from ._warehouse import DuckDBWarehouse, Warehouse, as_warehouse
-from ._write import is_fatal, write_export, write_new_files
+from ._warehouse import (
+    ReadsExports,
+    Replaced,
+    Warehouse,
+    WarehouseError,
+    as_warehouse,
+    transaction,
+)
+
+if TYPE_CHECKING:
+    import duckdb
 
 #: Called after each file with (files done, files found, the summary so far).
 Progress = Callable[[int, int, "IngestSummary"], None]
+
+#: Called with each note as it is made.
+Note = Callable[[str], None]
 
 
 @dataclass
@@ -162,11 +173,14 @@ def ingest(
     Files are read by ``workers`` processes (default: one per core) when there are
     many; they are written one at a time, in order.
 
-    ``con`` is a DuckDB connection or a :class:`Warehouse` (PostgreSQL, Spark).
+    ``con`` is a DuckDB connection or a :class:`Warehouse` (DuckDB, PostgreSQL,
+    Spark). A file the warehouse fails to write is named in ``errors`` and the run
+    goes on; a failure of the warehouse itself (a full disk, a lost connection)
+    raises :class:`WarehouseError`. The warehouse is flushed at the end.
 
-    Each file is written in one transaction (consecutive new files on DuckDB share
-    one), so an interrupted run (even ``kill -9``) leaves every file either loaded
-    whole or as it was before.
+    Each file is written in one transaction (consecutive new files share one), so an
+    interrupted run (even ``kill -9``) leaves every file either loaded whole or as it
+    was before.
     """
     started = time.perf_counter()
     summary = IngestSummary()
@@ -194,23 +208,24 @@ def ingest(
         held = warehouse.loaded_eval_ids()
         pruned_evals: set[str] = set()
         for path in missing:
-            summary.samples_removed += warehouse.forget_file(path)
-            pruned_evals |= held.get(path, set())
-            summary.files_pruned += 1
+            if _forget_one(warehouse, path, summary):
+                pruned_evals |= held.get(path, set())
         # a file holding the same evals as a pruned one (a copy) is read again, so
         # its samples come back
         reread = {path for path in present if held.get(path, set()) & pruned_evals}
     if on_progress is not None:
         on_progress(0, len(found), summary)
     # DuckDB loads an export itself; the rest is read in worker processes, in order
-    direct = isinstance(warehouse, DuckDBWarehouse)
+    exporter = warehouse if isinstance(warehouse, ReadsExports) else None
     todo = {
         item.path
         for item in found
         if full_refresh or item.path in reread or known.get(item.path) != item.stamp
     }
     to_read = [
-        item.path for item in found if item.path in todo and not (direct and _is_export(item.path))
+        item.path
+        for item in found
+        if item.path in todo and not (exporter is not None and _is_export(item.path))
     ]
     results = read_in_order(to_read, _read_one, workers)
     batch = _NewFiles(warehouse, known, summary, note, lambda done: None)
@@ -219,9 +234,9 @@ def ingest(
     for done, item in enumerate(found, start=1):
         if item.path not in todo:
             summary.files_unchanged += 1
-        elif direct and _is_export(item.path):
+        elif exporter is not None and _is_export(item.path):
             batch.flush()
-            _load_export(warehouse, item, known, summary, note)
+            _load_export(exporter, item, known, summary, note)
             batch.reload()  # the export's evals: a log of them later in the run replaces them
         else:
             parsed = next(results)
@@ -233,12 +248,13 @@ def ingest(
     batch.flush()
     if missing and not prune:
         _gone_files(warehouse, missing, summary, note)
+    warehouse.flush()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
 def _gone_files(
-    warehouse: Warehouse, missing: list[str], summary: IngestSummary, note: Callable[[str], None]
+    warehouse: Warehouse, missing: list[str], summary: IngestSummary, note: Note
 ) -> None:
     """Note the loaded files gone from disk: a file whose every eval another file now
     holds was moved (or copied), its samples already replaced, and leaves the ledger;
@@ -247,7 +263,8 @@ def _gone_files(
     elsewhere = set().union(*(ids for path, ids in held.items() if path not in missing))
     moved = [p for p in missing if p in summary.taken_from and held.get(p, set()) <= elsewhere]
     for path in moved:
-        warehouse.forget_file(path)  # its samples were replaced: only the ledger entry goes
+        with transaction(warehouse):  # its samples were replaced: only the ledger entry goes
+            warehouse.forget(path)
         note(f"{display(path)}: gone from disk; its evals are loaded from another file now")
     kept = [p for p in missing if p not in moved]
     summary.files_missing = len(kept)
@@ -260,7 +277,7 @@ def _gone_files(
 
 
 class _NewFiles:
-    """Consecutive files new to a DuckDB warehouse, written in one transaction.
+    """Consecutive files new to the warehouse, written in one transaction.
 
     A file is new when the ledger has neither its path nor any of its evals: then no
     loaded row can be its own or its evals' (every row comes with its ledger entry),
@@ -272,8 +289,14 @@ class _NewFiles:
     MAX_FILES = 16
     MAX_SAMPLES = 200_000
 
-    def __init__(self, warehouse, known, summary, note, progress) -> None:
-        self.con = warehouse.con if isinstance(warehouse, DuckDBWarehouse) else None
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        known: dict[str, FileStamp],
+        summary: IngestSummary,
+        note: Note,
+        progress: Callable[[int], None],
+    ) -> None:
         self.warehouse, self.known, self.summary, self.note = warehouse, known, summary, note
         self.progress = progress
         self.loaded_ids: set[str] = set()
@@ -285,13 +308,12 @@ class _NewFiles:
 
     def reload(self) -> None:
         """Read the evals the ledger holds again (after a file was written directly)."""
-        if self.con is not None:
-            for ids in self.warehouse.loaded_eval_ids().values():
-                self.loaded_ids |= ids
+        for ids in self.warehouse.loaded_eval_ids().values():
+            self.loaded_ids |= ids
 
     def add(self, item: Found, parsed: ParsedFile | LogReadError) -> bool:
         """Take ``parsed`` into the batch if it is new; False: write it on its own."""
-        if self.con is None or isinstance(parsed, LogReadError) or item.path in self.known:
+        if isinstance(parsed, LogReadError) or item.path in self.known:
             return False
         ids = set(parsed.eval_ids)
         if ids & self.loaded_ids or ids & self.ids:
@@ -317,16 +339,18 @@ class _NewFiles:
         self.ids, self.samples = set(), 0
         if files:
             try:
-                write_new_files(self.con, [(parsed, item.stamp) for item, parsed in files])
-            except duckdb.Error as exc:  # one of them cannot be written: find which, one by one
-                if is_fatal(exc):
+                with transaction(self.warehouse):
+                    for item, parsed in files:
+                        self.warehouse.replace(parsed, item.stamp, new=True)
+            except WarehouseError as exc:  # one of them cannot be written: find which, one by one
+                if exc.fatal:
                     raise
                 for item, parsed in files:
                     _write_one(self.warehouse, item, parsed, self.known, self.summary, self.note)
             else:
                 for item, parsed in files:
-                    n = parsed.samples.num_rows
-                    _loaded(item, self.known, n, 0, parsed.notes, [], self.summary, self.note)
+                    written = Replaced(parsed.samples.num_rows)
+                    _loaded(item, self.known, written, parsed.notes, self.summary, self.note)
         for done in self.waiting:
             self.progress(done)
         self.waiting.clear()
@@ -343,7 +367,7 @@ def forget(
     warehouse = as_warehouse(con)
     warehouse.ensure_landing()
     known = warehouse.loaded_stamps()
-    for raw in map(os.fspath, paths):
+    for raw in (os.fspath(path) for path in paths):
         root = raw.rstrip("/") if is_url(raw) else str(Path(raw).resolve())
         matches = sorted(path for path in known if under(path, root))
         if not matches:
@@ -351,11 +375,25 @@ def forget(
                 LogReadError(display(raw), "no loaded file is this file or in this folder")
             )
         for path in matches:
-            summary.samples_removed += warehouse.forget_file(path)
-            summary.files_pruned += 1
+            _forget_one(warehouse, path, summary)
             del known[path]
+    warehouse.flush()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _forget_one(warehouse: Warehouse, path: str, summary: IngestSummary) -> bool:
+    """Remove one loaded file's samples; False (the error named) if the warehouse failed."""
+    try:
+        with transaction(warehouse):
+            summary.samples_removed += warehouse.forget(path)
+    except WarehouseError as exc:
+        if exc.fatal:
+            raise
+        summary.errors.append(LogReadError(display(path), f"could not be removed: {exc}"))
+        return False
+    summary.files_pruned += 1
+    return True
 
 
 def _is_export(path: str) -> bool:
@@ -375,7 +413,7 @@ def _read_one(path: str) -> ParsedFile | LogReadError:
     return parsed
 
 
-def _unreadable(item: Found, exc: LogReadError, summary: IngestSummary, note) -> None:
+def _unreadable(item: Found, exc: LogReadError, summary: IngestSummary, note: Note) -> None:
     if _changed(item):  # being written (a running eval): the next run reads it
         note(f"{item.path}: changed while being read ({exc.reason}); it is read again next run")
     else:
@@ -386,36 +424,40 @@ def _write_one(
     warehouse: Warehouse,
     item: Found,
     parsed: ParsedFile | LogReadError,
-    known: dict,
+    known: dict[str, FileStamp],
     summary: IngestSummary,
-    note: Callable[[str], None],
+    note: Note,
 ) -> None:
-    path = item.path
     if isinstance(parsed, LogReadError):
         _unreadable(item, parsed, summary, note)
         return
     try:
-        # stamped as it was before reading: if it changed meanwhile, the next run reads it
-        taken, removed = warehouse.write_file(parsed, item.stamp)
-    except duckdb.Error as exc:
-        if is_fatal(exc):
-            raise  # the database itself is in trouble: stop
-        summary.errors.append(LogReadError(path, f"could not be written: {exc}"))
+        with transaction(warehouse):
+            # stamped as it was before reading: if it changed meanwhile, the next run reads it
+            replaced = warehouse.replace(parsed, item.stamp)
+    except WarehouseError as exc:
+        _not_written(item, exc, summary)
         return
-    _loaded(item, known, parsed.samples.num_rows, removed, parsed.notes, taken, summary, note)
+    _loaded(item, known, replaced, parsed.notes, summary, note)
+
+
+def _not_written(item: Found, exc: WarehouseError, summary: IngestSummary) -> None:
+    if exc.fatal:
+        raise exc  # the warehouse itself is in trouble: stop
+    summary.errors.append(LogReadError(item.path, f"could not be written: {exc}"))
 
 
 def _load_export(
-    warehouse: DuckDBWarehouse,
+    warehouse: ReadsExports,
     item: Found,
-    known: dict,
+    known: dict[str, FileStamp],
     summary: IngestSummary,
-    note: Callable[[str], None],
+    note: Note,
 ) -> None:
-    """A samples_df export into DuckDB: read by DuckDB straight into the landing tables."""
+    """A samples_df export read by the warehouse itself, straight into the landing tables."""
     try:
-        with local_copy(item.path) as local:
-            taken, removed, added, notes = write_export(warehouse.con, item.path, item.stamp, local)
+        with local_copy(item.path) as local, transaction(warehouse):
+            replaced = warehouse.replace_export(item.path, item.stamp, local)
     except OSError as exc:
         _unreadable(
             item, LogReadError(item.path, f"cannot read: {exc.strerror or exc}"), summary, note
@@ -424,27 +466,28 @@ def _load_export(
     except LogReadError as exc:
         _unreadable(item, exc, summary, note)
         return
-    _loaded(item, known, added, removed, notes, taken, summary, note)
+    except WarehouseError as exc:
+        _not_written(item, exc, summary)
+        return
+    _loaded(item, known, replaced, replaced.notes, summary, note)
 
 
 def _loaded(
     item: Found,
-    known: dict,
-    added: int,
-    removed: int,
+    known: dict[str, FileStamp],
+    replaced: Replaced,
     notes: list[str],
-    taken: list[str],
     summary: IngestSummary,
-    note: Callable[[str], None],
+    note: Note,
 ) -> None:
     path = item.path
     summary.files_read += 1
     summary.files_replaced += path in known
-    summary.samples_added += added
-    summary.samples_removed += removed
-    summary.samples_replaced += removed
+    summary.samples_added += replaced.added
+    summary.samples_removed += replaced.removed
+    summary.samples_replaced += replaced.removed
     for text in notes:
         note(f"{path}: {text}")
-    summary.taken_from.update(taken)
-    for other in taken:
+    summary.taken_from.update(replaced.taken)
+    for other in replaced.taken:
         note(f"{path}: holds evals already loaded from {other}; its samples replace them")

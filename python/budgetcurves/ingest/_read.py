@@ -44,59 +44,57 @@ import zstandard
 ZIP_ZSTD = 93
 
 #: Landing columns of ``inspect.samples``; one row per sample (eval_id, sample_id, epoch).
-SAMPLES_SCHEMA = pa.schema(
-    [
-        ("eval_id", pa.string()),
-        ("sample_id", pa.string()),
-        ("epoch", pa.int64()),
-        ("sample_uuid", pa.string()),
-        ("log_file", pa.string()),
-        ("source_log", pa.string()),
-        ("log_status", pa.string()),
-        ("run_id", pa.string()),
-        ("eval_set_id", pa.string()),
-        ("task_id", pa.string()),
-        ("task_name", pa.string()),
-        ("model", pa.string()),
-        ("eval_created", pa.string()),
-        ("input_tokens", pa.int64()),
-        ("output_tokens", pa.int64()),
-        ("total_tokens", pa.int64()),
-        ("cache_read_tokens", pa.int64()),
-        ("cache_write_tokens", pa.int64()),
-        ("reasoning_tokens", pa.int64()),
-        ("total_cost", pa.float64()),
-        ("total_time", pa.float64()),
-        ("working_time", pa.float64()),
-        ("message_count", pa.int64()),
-        ("error", pa.string()),
-        ("limit_type", pa.string()),
-        ("limit_value", pa.float64()),
-        ("model_usage", pa.string()),
-        ("metadata", pa.string()),
-        # the eval's own per-sample limits (header eval.config), null where none was set
-        ("eval_token_limit", pa.int64()),
-        ("eval_token_limit_type", pa.string()),
-        ("eval_message_limit", pa.int64()),
-        ("eval_time_limit", pa.float64()),
-        ("eval_working_limit", pa.float64()),
-        ("eval_cost_limit", pa.float64()),
-    ]
-)
+_SAMPLES_COLUMNS: list[tuple[str, pa.DataType]] = [
+    ("eval_id", pa.string()),
+    ("sample_id", pa.string()),
+    ("epoch", pa.int64()),
+    ("sample_uuid", pa.string()),
+    ("log_file", pa.string()),
+    ("source_log", pa.string()),
+    ("log_status", pa.string()),
+    ("run_id", pa.string()),
+    ("eval_set_id", pa.string()),
+    ("task_id", pa.string()),
+    ("task_name", pa.string()),
+    ("model", pa.string()),
+    ("eval_created", pa.string()),
+    ("input_tokens", pa.int64()),
+    ("output_tokens", pa.int64()),
+    ("total_tokens", pa.int64()),
+    ("cache_read_tokens", pa.int64()),
+    ("cache_write_tokens", pa.int64()),
+    ("reasoning_tokens", pa.int64()),
+    ("total_cost", pa.float64()),
+    ("total_time", pa.float64()),
+    ("working_time", pa.float64()),
+    ("message_count", pa.int64()),
+    ("error", pa.string()),
+    ("limit_type", pa.string()),
+    ("limit_value", pa.float64()),
+    ("model_usage", pa.string()),
+    ("metadata", pa.string()),
+    # the eval's own per-sample limits (header eval.config), null where none was set
+    ("eval_token_limit", pa.int64()),
+    ("eval_token_limit_type", pa.string()),
+    ("eval_message_limit", pa.int64()),
+    ("eval_time_limit", pa.float64()),
+    ("eval_working_limit", pa.float64()),
+    ("eval_cost_limit", pa.float64()),
+]
+SAMPLES_SCHEMA = pa.schema(_SAMPLES_COLUMNS)
 
 #: Landing columns of ``inspect.sample_scores``; one row per sample x scorer (x dict key).
-SCORES_SCHEMA = pa.schema(
-    [
-        ("eval_id", pa.string()),
-        ("sample_id", pa.string()),
-        ("epoch", pa.int64()),
-        ("scorer", pa.string()),
-        ("score_key", pa.string()),
-        ("is_first_scorer", pa.bool_()),
-        ("value_type", pa.string()),
-        ("value_text", pa.string()),
-    ]
-)
+_SCORES_COLUMNS: list[tuple[str, pa.DataType]] = [
+    ("eval_id", pa.string()),
+    ("sample_id", pa.string()),
+    ("epoch", pa.int64()),
+    ("scorer", pa.string()),
+    ("score_key", pa.string()),
+    ("is_first_scorer", pa.bool_()),
+    ("value_type", pa.string()),
+    ("value_text", pa.string()),
+]
+SCORES_SCHEMA = pa.schema(_SCORES_COLUMNS)
 
 #: Log format versions this code has seen (``version`` in the header): 1 and 2 are
 #: written by inspect_ai up to 0.3.x, 3 by later releases. Others are read as 3.
@@ -123,7 +121,8 @@ class LogReadError(Exception):
         self.path = path
         self.reason = reason
 
-    def __reduce__(self):  # picklable, so a worker process can hand one back
+    def __reduce__(self) -> tuple[type[LogReadError], tuple[str, str]]:
+        # picklable, so a worker process can hand one back
         return (type(self), (self.path, self.reason))
 
 
@@ -296,7 +295,7 @@ def _is_non_finite(value: Any, text: str | None) -> bool:
 
 def score_rows(
     key: tuple[str, str, int], scores: dict[str, Any] | None, first_scorer: str | None
-) -> Iterator[tuple]:
+) -> Iterator[tuple[Any, ...]]:
     """Rows of ``sample_scores`` for one sample's ``scores`` mapping.
 
     A dict-valued score becomes one row per key (``score_key``) so a var can pick
@@ -330,7 +329,7 @@ def _first_scorer(
     return None
 
 
-def _column(name: str, values: list[Any], arrow_type: pa.DataType) -> pa.Array:
+def _column(name: str, values: list[Any], arrow_type: pa.DataType) -> pa.Array[Any]:
     try:
         return pa.array(values, type=arrow_type)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
@@ -357,7 +356,7 @@ class _Columns:
 
     def __init__(self) -> None:
         self.samples: dict[str, list[Any]] = {name: [] for name in SAMPLES_SCHEMA.names}
-        self.scores: list[tuple] = []
+        self.scores: list[tuple[Any, ...]] = []
 
     def add(self, row: dict[str, Any]) -> None:
         for name, values in self.samples.items():
@@ -368,8 +367,8 @@ class _Columns:
             {n: _column(n, v, SAMPLES_SCHEMA.field(n).type) for n, v in self.samples.items()},
             schema=SAMPLES_SCHEMA,
         )
-        columns = (
-            list(zip(*self.scores, strict=True)) if self.scores else [[] for _ in SCORES_SCHEMA]
+        columns: list[tuple[Any, ...]] = (
+            list(zip(*self.scores, strict=True)) if self.scores else [() for _ in SCORES_SCHEMA]
         )
         scores = pa.table(
             {
@@ -387,7 +386,8 @@ def _sample_row(sample: dict[str, Any], log: dict[str, Any]) -> dict[str, Any]:
     usage_all = sample.get("model_usage") or {}
     usage = usage_all.get(model) if isinstance(usage_all, dict) else None
     usage = usage if isinstance(usage, dict) else {}
-    limit = sample.get("limit") if isinstance(sample.get("limit"), dict) else {}
+    limit = sample.get("limit")
+    limit = limit if isinstance(limit, dict) else {}
     error = sample.get("error")
     if isinstance(error, dict):  # full samples carry an EvalError object
         error = error.get("message") or orjson.dumps(error).decode()
@@ -730,7 +730,8 @@ def _stream_json(handle: IO[bytes]) -> tuple[dict[str, Any], list[dict[str, Any]
     a log whose keys were reordered (``sort_keys``, ``jq -S``) puts ``status`` and
     ``version`` after them, and the pass goes on past the samples to read them."""
     header: dict[str, Any] = {}
-    builder, key, depth = None, None, 0
+    key: Any = None
+    builder, depth = None, 0
     for prefix, event, value in ijson.parse(handle, use_float=True):
         if builder is None:
             if prefix == "" and event == "map_key":
@@ -803,20 +804,10 @@ def _read_json_stream(path: str, handle: IO[bytes]) -> ParsedFile:
         raise _read_error(path, exc, problem) from None
 
 
-def read_log(path: str) -> ParsedFile:
-    """Read one local log file by its suffix."""
-    suffix = Path(path).suffix.lower()
-    if suffix == ".eval":
-        return read_eval_zip(path)
-    if suffix == ".json":
-        return read_json_log(path)
-    raise LogReadError(path, f"unsupported file type '{suffix}' (expected .eval or .json)")
-
-
 # --------------------------------------------------------------------------- checks
 
 
-def _examples(samples: pa.Table, mask: pa.Array, limit: int = 3) -> str:
+def _examples(samples: pa.Table, mask: Any, limit: int = 3) -> str:
     rows = samples.filter(mask).slice(0, limit)
     pairs = zip(rows["sample_id"].to_pylist(), rows["epoch"].to_pylist(), strict=True)
     ids = [f"{sample_id}/{epoch}" for sample_id, epoch in pairs]
@@ -871,20 +862,21 @@ def quality_notes(parsed: ParsedFile) -> list[str]:
             "marts only where the var statuses names it (default: success)"
         )
 
-    def counted(mask: pa.Array) -> tuple[int, str]:
+    def counted(mask: Any) -> tuple[int, str]:  # a boolean array (the stubs type pc's loosely)
         count = pc.sum(mask).as_py() or 0
         return count, _examples(samples, mask) if count else ""
 
     negative = {
-        column: counted(pc.fill_null(pc.less(samples[column], 0), False))
+        column: counted(pc.fill_null(pc.less(samples[column], pa.scalar(0)), pa.scalar(False)))
         for column in CHECKED_COLUMNS
     }
     notes = status + usage_notes(total, negative, counted(pc.is_null(samples["total_tokens"])))
     scores = parsed.scores
     if scores.num_rows:
-        keyed: dict[str, tuple[set[str], set[tuple]]] = {}
-        listed: dict[str, set[tuple]] = {}
-        non_finite: dict[str, list[str]] = {}
+        # keyed by scorer; the ids are (sample id, epoch)
+        keyed: dict[Any, tuple[set[Any], set[tuple[Any, Any]]]] = {}
+        listed: dict[Any, set[tuple[Any, Any]]] = {}
+        non_finite: dict[Any, list[str]] = {}
         for scorer, key, vtype, sid, epoch in zip(
             scores["scorer"].to_pylist(),
             scores["score_key"].to_pylist(),

@@ -1,8 +1,8 @@
 """The landing tables in Spark: Parquet tables in a Hive metastore, written through pyspark.
 
 Plain Spark tables have no transactions and no ``delete``, so this writer buffers
-the parsed files and writes once, when the :class:`SparkWarehouse` is closed
-(``with SparkWarehouse(spark) as warehouse: ingest(paths, warehouse)``): new rows
+the parsed files and writes once, on :meth:`SparkWarehouse.flush` (``ingest(paths,
+SparkWarehouse(spark))`` flushes at the end of the run; a ``with`` block on leaving): new rows
 are appended; when files are re-read or pruned, each table's remaining rows are
 checkpointed and the table overwritten with them plus the new ones. With Delta
 or Iceberg tables (a Databricks cluster, say) a ``merge`` per file would do instead.
@@ -12,16 +12,16 @@ Needs ``budgetcurves[spark]`` (pyspark) and Java.
 from __future__ import annotations
 
 import os
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from ._files import FileStamp
-from ._read import SAMPLES_SCHEMA, SCORES_SCHEMA, ParsedFile, decode_eval_ids, encode_eval_ids
-from ._write import LOG_FILES_COLUMNS, SCHEMA
-
-_TYPES = {pa.int64(): "bigint", pa.float64(): "double", pa.bool_(): "boolean"}
+from ._landing import SCHEMA, SPARK, ledger_rows, migrate
+from ._read import SAMPLES_SCHEMA, SCORES_SCHEMA, ParsedFile, decode_eval_ids
+from ._warehouse import Replaced, raising_warehouse_errors
 
 #: Where the metastore and warehouse live unless BUDGETCURVES_SPARK_DIR says otherwise
 #: (relative to the working directory; profiles.yml's `spark` target uses the same).
@@ -60,29 +60,26 @@ def spark_session(spark_dir: str | os.PathLike[str] | None = None) -> Any:
     return session
 
 
-def _spark_type(sql_type: str) -> str:
-    """A DuckDB column type of ``LOG_FILES_COLUMNS`` in Spark's spelling (no keys)."""
-    base = sql_type.replace("primary key", "").strip()
-    return {"varchar": "string", "integer": "int"}.get(base, base)
+def _errors() -> AbstractContextManager[None]:
+    """Spark's errors (the JVM's, through py4j) as :class:`WarehouseError`."""
+    from py4j.protocol import Py4JError, Py4JNetworkError
+    from pyspark.errors import PySparkException
 
-
-def _ddl(table: str, columns: list[tuple[str, str]]) -> str:
-    body = ",\n  ".join(f"{name} {sql_type}" for name, sql_type in columns)
-    return f"create table if not exists {SCHEMA}.{table} (\n  {body}\n) using parquet"
-
-
-def _columns(schema: pa.Schema) -> list[tuple[str, str]]:
-    return [(f.name, _TYPES.get(f.type, "string")) for f in schema]
+    return raising_warehouse_errors(
+        (PySparkException, Py4JError), lambda exc: isinstance(exc, Py4JNetworkError)
+    )
 
 
 class SparkWarehouse:
-    """The landing tables in the metastore of ``spark`` (a SparkSession), written on close."""
+    """The landing tables in the metastore of ``spark`` (a SparkSession), written on
+    :meth:`flush` (``ingest`` flushes at the end of a run; so does leaving a ``with``)."""
 
     def __init__(self, spark: Any) -> None:
         self.spark = spark
         self._pending: dict[str, tuple[ParsedFile, FileStamp]] = {}
         self._forgotten: set[str] = set()
         self._stored_counts: dict[tuple[str, str], int] | None = None
+        self._begun: tuple[dict[str, tuple[ParsedFile, FileStamp]], set[str]] | None = None
 
     def __enter__(self) -> SparkWarehouse:
         return self
@@ -95,29 +92,39 @@ class SparkWarehouse:
         return self.spark.table(f"{SCHEMA}.{name}")
 
     def ensure_landing(self) -> None:
-        self.spark.sql(f"create database if not exists {SCHEMA}")
-        self.spark.sql(_ddl("samples", [*_columns(SAMPLES_SCHEMA), ("loaded_at", "timestamp")]))
-        self.spark.sql(_ddl("sample_scores", _columns(SCORES_SCHEMA)))
-        log_files = [(name, _spark_type(t)) for name, t in LOG_FILES_COLUMNS.items()]
-        self.spark.sql(_ddl("log_files", log_files))
-        # ledgers written before a column existed get it (null for the files already loaded)
-        present = set(self._table("log_files").columns)
-        missing = [f"{name} {sql_type}" for name, sql_type in log_files if name not in present]
-        if missing:
-            self.spark.sql(f"alter table {SCHEMA}.log_files add columns ({', '.join(missing)})")
+        with _errors():
+            migrate(SPARK, self.spark.sql, lambda table: set(self._table(table).columns))
+
+    def begin(self) -> None:
+        """Remember what is held back, for :meth:`rollback`."""
+        self._begun = (dict(self._pending), set(self._forgotten))
+
+    def commit(self) -> None:
+        self._begun = None
+
+    def rollback(self) -> None:
+        if self._begun is not None:
+            self._pending, self._forgotten = self._begun
+            self._begun = None
+
+    def close(self) -> None:
+        """The session is the caller's: nothing to release."""
 
     def loaded_stamps(self) -> dict[str, FileStamp]:
         columns = ("log_file", "file_size", "file_mtime_ns", "file_etag")
+        with _errors():
+            rows = self._table("log_files").select(*columns).collect()
         stamps = {
             r.log_file: FileStamp(r.file_size, r.file_mtime_ns, r.file_etag)
-            for r in self._table("log_files").select(*columns).collect()
+            for r in rows
             if r.log_file not in self._forgotten
         }
         stamps.update({path: stamp for path, (_, stamp) in self._pending.items()})
         return stamps
 
     def loaded_eval_ids(self) -> dict[str, set[str]]:
-        rows = self._table("log_files").select("log_file", "eval_ids").collect()
+        with _errors():
+            rows = self._table("log_files").select("log_file", "eval_ids").collect()
         ids = {
             r.log_file: decode_eval_ids(r.eval_ids)
             for r in rows
@@ -129,11 +136,12 @@ class SparkWarehouse:
     def _stored(self) -> dict[tuple[str, str], int]:
         """Samples per (log_file, eval_id) in the table, read once (a row per eval)."""
         if self._stored_counts is None:
-            rows = self._table("samples").groupBy("log_file", "eval_id").count().collect()
+            with _errors():
+                rows = self._table("samples").groupBy("log_file", "eval_id").count().collect()
             self._stored_counts = {(r.log_file, r.eval_id): r["count"] for r in rows}
         return self._stored_counts
 
-    def write_file(self, parsed: ParsedFile, stamp: FileStamp) -> tuple[list[str], int]:
+    def replace(self, parsed: ParsedFile, stamp: FileStamp, *, new: bool = False) -> Replaced:
         eval_ids = set(parsed.eval_ids)
         replaced = self._forgotten | set(self._pending)
         taken: set[str] = set()
@@ -152,9 +160,9 @@ class SparkWarehouse:
                     taken.add(path)
         self._forgotten.discard(parsed.path)
         self._pending[parsed.path] = (parsed, stamp)
-        return sorted(taken), removed
+        return Replaced(parsed.samples.num_rows, removed, sorted(taken))
 
-    def forget_file(self, path: str) -> int:
+    def forget(self, path: str) -> int:
         removed = 0
         if path in self._pending:
             removed += self._pending.pop(path)[0].samples.num_rows
@@ -165,10 +173,17 @@ class SparkWarehouse:
 
     def flush(self) -> None:
         """Write the buffered files and removals to the tables."""
-        from pyspark.sql import functions as F
-
         if not self._pending and not self._forgotten:
             return
+        with _errors():
+            self._write()
+        self._pending.clear()
+        self._forgotten.clear()
+        self._stored_counts = None
+
+    def _write(self) -> None:
+        from pyspark.sql import functions as F
+
         parsed = [p for p, _ in self._pending.values()]
         files = list(self._forgotten | set(self._pending))
         evals = sorted({e for p in parsed for e in p.eval_ids})
@@ -211,9 +226,6 @@ class SparkWarehouse:
             # lineage, then overwrite with it and the new rows
             kept = target.where(~removals[table]).localCheckpoint()
             kept.unionByName(frame).write.insertInto(f"{SCHEMA}.{table}", overwrite=True)
-        self._pending.clear()
-        self._forgotten.clear()
-        self._stored_counts = None
 
     def _frame(self, tables: list[pa.Table], schema: pa.Schema) -> Any:
         return self.spark.createDataFrame(pa.concat_tables([schema.empty_table(), *tables]))
@@ -221,28 +233,6 @@ class SparkWarehouse:
     def _ledger_rows(self) -> Any:
         from pyspark.sql import functions as F
 
-        rows = [
-            {
-                "log_file": parsed.path,
-                "file_kind": parsed.kind,
-                "log_status": parsed.status,
-                "format_version": parsed.format_version,
-                "eval_ids": encode_eval_ids(parsed.eval_ids),
-                "sample_count": parsed.samples.num_rows,
-                "file_size": stamp.size,
-                "file_mtime_ns": stamp.mtime_ns,
-                "file_etag": stamp.etag,
-            }
-            for parsed, stamp in self._pending.values()
-        ]
-        # the ledger's columns as the DuckDB writer declares them (loaded_at set below)
-        arrow = {"varchar": pa.string(), "integer": pa.int32(), "bigint": pa.int64()}
-        schema = pa.schema(
-            [
-                (name, arrow[sql_type.replace("primary key", "").strip()])
-                for name, sql_type in LOG_FILES_COLUMNS.items()
-                if name != "loaded_at"
-            ]
-        )
-        frame = self.spark.createDataFrame(pa.Table.from_pylist(rows, schema=schema))
+        files = [(p, stamp, p.samples.num_rows) for p, stamp in self._pending.values()]
+        frame = self.spark.createDataFrame(ledger_rows(files))
         return frame.withColumn("loaded_at", F.current_timestamp())

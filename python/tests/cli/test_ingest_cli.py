@@ -99,3 +99,35 @@ def test_the_bar_shows_files_samples_and_bad_files_so_far():
     bar.close()
     assert "2/3" in drawn and "file/s" in drawn and "samples=40" in drawn and "bad=1" in drawn
     assert stream.getvalue().endswith("\r")  # cleared: the summary line follows
+
+
+def test_the_loader_module_is_the_ingest_command(tmp_path, capsys):
+    """``python -m budgetcurves.ingest`` (kept for schedules) is ``budgetcurves ingest``."""
+    from budgetcurves.ingest.__main__ import main as loader
+
+    logs = _logs(tmp_path)
+    assert loader([str(logs), "--db", str(tmp_path / "m.duckdb")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ingest: 6 files read, 0 unchanged, 0 replaced, 0 bad; 93 samples")
+    assert (
+        main(["ingest", str(logs), "--db", str(tmp_path / "m.duckdb"), "--target", "duckdb"]) == 0
+    )
+    assert "0 files read, 6 unchanged" in capsys.readouterr().out
+
+
+def test_target_duckdb_needs_a_db_and_says_so(tmp_path, capsys):
+    assert main(["ingest", str(_logs(tmp_path))]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == "budgetcurves: error: --target duckdb: --db names the DuckDB file to load into\n"
+
+
+def test_a_postgres_it_cannot_reach_is_one_line_naming_the_target(tmp_path, capsys, monkeypatch):
+    """psycopg2's error, wrapped as the warehouse's: no traceback, exit 4."""
+    monkeypatch.setenv("PGHOST", str(tmp_path / "no-server-here"))  # a socket folder
+    monkeypatch.setenv("PGCONNECT_TIMEOUT", "2")
+    assert main(["ingest", str(_logs(tmp_path)), "--target", "postgres"]) == 4
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1, err
+    assert err.startswith("budgetcurves: error: --target postgres: the database failed: ")
+    assert "no-server-here" in err

@@ -15,9 +15,12 @@ import pandas as pd
 import pytest
 
 from budgetcurves._project import run_dbt
-from budgetcurves.ingest import PostgresWarehouse, ingest
+from budgetcurves.ingest import PostgresWarehouse, forget, ingest
+from budgetcurves.ingest._landing import POSTGRES
 
 from ..conftest import EXAMPLE_LOGS
+from ..ingest._logs import EVAL_LOGS, clone_log
+from ..ingest.test_landing import assert_migrates, older_landing
 from .conftest import (
     ENGINE_VARS,
     SCORE_SQL,
@@ -105,10 +108,10 @@ def test_reingest_reads_only_what_changed(postgres_mart):
 
 
 def test_loader_command(postgres_mart):
-    from budgetcurves.ingest.__main__ import main
+    from budgetcurves.cli import main
 
     before = _query("select count(*) as n from inspect.samples").n[0]
-    assert main(["--target", "postgres", str(EXAMPLE_LOGS)]) == 0
+    assert main(["ingest", "--target", "postgres", str(EXAMPLE_LOGS)]) == 0
     assert _query("select count(*) as n from inspect.samples").n[0] == before
 
 
@@ -135,3 +138,54 @@ def test_score_to_float_matches_inspect(loaded):
         cur.execute(sql)
         got = [row[2] for row in cur.fetchall()]
     assert got == expected
+
+
+# The landing tables are changed below: after the tests that compare the marts.
+
+
+def test_an_engine_error_on_one_file_names_it_and_the_others_load(loaded, tmp_path):
+    """PostgreSQL's text holds no NUL character (DuckDB's does): that file is named with
+    PostgreSQL's words, and the run goes on with the next."""
+
+    def nul(sample: dict) -> dict:
+        sample["error"] = "RuntimeError: a NUL \u0000 in the message"
+        return sample
+
+    logs = tmp_path / "logs"
+    bad = clone_log(EVAL_LOGS[0], logs / "a.eval", "pg-nul", sample=nul).resolve()
+    good = clone_log(EVAL_LOGS[1], logs / "b.eval", "pg-good").resolve()
+    with PostgresWarehouse.connect() as warehouse:
+        summary = ingest([str(logs)], warehouse)
+        assert [e.path for e in summary.errors] == [str(bad)]
+        assert summary.errors[0].reason.startswith("could not be written: ")
+        assert "0x00" in summary.errors[0].reason
+        counts = _query(
+            "select log_file, count(*) as n from inspect.samples where log_file like %s "
+            "group by log_file",
+            (f"{logs.resolve()}%",),
+        )
+        assert counts.log_file.tolist() == [str(good)] and counts.n[0] > 0
+        assert forget([str(logs)], warehouse).files_pruned == 1
+
+
+def test_an_older_landing_gets_every_missing_column(loaded):
+    with psycopg2.connect("") as connection, connection.cursor() as cur:
+        cur.execute("drop schema if exists inspect cascade")
+        for statement in older_landing(POSTGRES):
+            cur.execute(statement)
+
+    def run(sql: str) -> list[tuple]:
+        with psycopg2.connect("") as connection, connection.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall()
+
+    def columns_of(table: str) -> set[str]:
+        rows = _query(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'inspect' and table_name = %s",
+            (table,),
+        )
+        return set(rows.column_name)
+
+    with PostgresWarehouse.connect() as warehouse:
+        assert_migrates(run, columns_of, lambda: ingest([str(EXAMPLE_LOGS)], warehouse))

@@ -18,8 +18,10 @@ import pytest
 
 from budgetcurves._project import PROJECT_DIR, run_dbt
 from budgetcurves.ingest import SparkWarehouse, ingest, spark_session
+from budgetcurves.ingest._landing import SPARK
 
 from ..conftest import EXAMPLE_LOGS
+from ..ingest.test_landing import assert_migrates, older_landing
 from .conftest import (
     ENGINE_VARS,
     SCORE_SQL,
@@ -48,7 +50,8 @@ def test_loader_and_dbt_commands_share_the_metastore(tmp_path):
         "BUDGETCURVES_SPARK_DIR": str(tmp_path),
         "BUDGETCURVES_SPARK_SCHEMA": "budgetcurves_cli",
     }
-    loader = [sys.executable, "-m", "budgetcurves.ingest", "--target", "spark", str(EXAMPLE_LOGS)]
+    cli = str(Path(sys.executable).with_name("budgetcurves"))
+    loader = [cli, "ingest", "--target", "spark", str(EXAMPLE_LOGS)]
     subprocess.run(loader, env=env, cwd=PROJECT_DIR, check=True, capture_output=True)
     dbt = [
         str(Path(sys.executable).with_name("dbt")),
@@ -156,3 +159,18 @@ def test_score_to_float_matches_inspect(spark, loaded):
     spark.createDataFrame(frame).createOrReplaceTempView("score_cases")
     got = spark.sql(sql).toPandas()
     assert got["score"].tolist() == expected
+
+
+def test_an_older_landing_migrates_and_ingest_writes_outside_a_with(spark, loaded):
+    """Last: it remakes the landing tables. ``ingest`` flushes what Spark held back."""
+    for statement in older_landing(SPARK):
+        spark.sql(statement)
+
+    def run(sql: str) -> list[tuple]:
+        return [tuple(row) for row in spark.sql(sql).collect()]
+
+    assert_migrates(
+        run,
+        lambda table: set(spark.table(f"inspect.{table}").columns),
+        lambda: ingest([str(EXAMPLE_LOGS)], SparkWarehouse(spark)),
+    )

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from budgetcurves.cli import main
+from budgetcurves.cli._main import EXIT_BUSY
 from budgetcurves.ingest import ingest
 
 from ._logs import campaign_logs, clone_log, scaled_tokens
@@ -30,10 +31,10 @@ _CHILD = textwrap.dedent(
     """
     import sys, time
     import duckdb
-    from budgetcurves.ingest import _write, ingest
+    from budgetcurves.ingest import _duckdb, ingest
 
     db, logs, stall = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    count = _write._count
+    count = _duckdb._count
     done = [0]
 
     def stalling_count(result):
@@ -47,7 +48,7 @@ _CHILD = textwrap.dedent(
         print(files_done, flush=True)
 
     if stall:
-        _write._count = stalling_count
+        _duckdb._count = stalling_count
     con = duckdb.connect(db)
     ingest([logs], con, on_progress=progress)
     print("finished", flush=True)
@@ -209,7 +210,8 @@ def test_a_second_writer_waits_for_the_first_or_says_why_not(tmp_path, capsys):
     )
     try:
         _read_until(holder, "locked")
-        assert main(["ingest", str(logs), "--db", str(db), "--wait", "0.3", "--quiet"]) == 2
+        busy = main(["ingest", str(logs), "--db", str(db), "--wait", "0.3", "--quiet"])
+        assert busy == EXIT_BUSY
         err = capsys.readouterr().err
         assert "in use by another process" in err and "waited 0.3s" in err
         started = time.monotonic()

@@ -197,7 +197,7 @@ def test_a_rewritten_log_replaces_its_samples(tmp_path):
 
 def test_the_replacement_is_one_transaction(tmp_path, monkeypatch):
     """A failure in the middle of writing a rewritten log leaves its old rows."""
-    from budgetcurves.ingest import _write
+    from budgetcurves.ingest import _duckdb
 
     from ._logs import EVAL_LOGS, clone_log, first_samples
 
@@ -209,7 +209,7 @@ def test_the_replacement_is_one_transaction(tmp_path, monkeypatch):
     before = _samples(db)
     clone_log(EVAL_LOGS[0], log, "e1")
     # the insert after the delete fails: the delete must not stay
-    monkeypatch.setattr(_write, "_NOW_UTC", "cast('not a time' as timestamp)")
+    monkeypatch.setattr(_duckdb, "_NOW_UTC", "cast('not a time' as timestamp)")
     summary = _ingest(db, logs)
     assert [e.reason.startswith("could not be written") for e in summary.errors] == [True]
     pd.testing.assert_frame_equal(before, _samples(db))

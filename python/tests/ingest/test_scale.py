@@ -10,11 +10,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from budgetcurves.ingest import _read, ingest
+from budgetcurves.ingest import DuckDBWarehouse, _read, ingest
 from budgetcurves.ingest._export import read_samples_export
 from budgetcurves.ingest._files import FileStamp
 from budgetcurves.ingest._parallel import MIN_FILES_FOR_WORKERS
-from budgetcurves.ingest._write import ensure_landing, write_file
+from budgetcurves.ingest._warehouse import transaction
 
 from ..conftest import EXAMPLE_EXPORT, EXAMPLE_LOGS, REAL_LOGS
 
@@ -83,9 +83,11 @@ def test_an_export_loaded_by_duckdb_equals_the_arrow_path(tmp_path):
     assert summary.errors == [] and summary.samples_added > 0
     arrow = tmp_path / "arrow.duckdb"
     with duckdb.connect(str(arrow)) as con:
-        ensure_landing(con)
+        warehouse = DuckDBWarehouse(con)
+        warehouse.ensure_landing()
         stat = EXAMPLE_EXPORT.stat()
         parsed = read_samples_export(str(EXAMPLE_EXPORT.resolve()))
-        write_file(con, parsed, FileStamp(stat.st_size, stat.st_mtime_ns))
+        with transaction(warehouse):
+            warehouse.replace(parsed, FileStamp(stat.st_size, stat.st_mtime_ns))
     for ours, theirs in zip(_landing(direct), _landing(arrow), strict=True):
         pd.testing.assert_frame_equal(ours, theirs)

@@ -1,0 +1,309 @@
+"""The landing tables in DuckDB (the default warehouse), written through a connection.
+
+One transaction per file: the file's earlier rows (and any rows of the same evals
+loaded from another file) are replaced by its new rows, and the ledger
+``inspect.log_files`` records what was loaded, so a re-run reads only what changed.
+Files new to the ledger are held until :meth:`DuckDBWarehouse.commit` and inserted
+together: a commit per file costs more than reading a small log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, suppress
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ._export import export_queries
+from ._files import FileStamp
+from ._landing import DUCKDB, SCHEMA, ledger_rows, migrate
+from ._read import (
+    CHECKED_COLUMNS,
+    SAMPLES_SCHEMA,
+    SCORES_SCHEMA,
+    LogReadError,
+    ParsedFile,
+    decode_eval_ids,
+    non_finite_note,
+    usage_notes,
+)
+from ._warehouse import Replaced, WarehouseError, raising_warehouse_errors, transaction
+
+#: ``loaded_at`` in UTC, without a time zone (what dbt's source freshness expects).
+_NOW_UTC = "timezone('UTC', current_timestamp)"
+
+#: What the operating system says when a write does not fit (ENOSPC, EFBIG, EDQUOT).
+DISK_FULL = ("No space left on device", "File too large", "Disk quota exceeded")
+
+
+def is_fatal(exc: BaseException) -> bool:
+    """Is ``exc`` the database's own trouble (a full disk, a lost file, an interrupt),
+    which every further file would meet too: stop, and say it once."""
+    if isinstance(exc, (duckdb.IOException, duckdb.FatalException, duckdb.InterruptException)):
+        return True
+    return any(sign in str(exc) for sign in DISK_FULL)
+
+
+def _errors() -> AbstractContextManager[None]:
+    return raising_warehouse_errors(duckdb.Error, is_fatal)
+
+
+def _count(result: duckdb.DuckDBPyConnection) -> int:
+    row = result.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _one_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """The row of a query that always has one (an aggregate, a setting)."""
+    row = result.fetchone()
+    if row is None:
+        raise WarehouseError("DuckDB returned no row where one was due")
+    return row
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after an error; the error is what to report: a failed commit (a full
+    disk) has ended the transaction already, and "cannot rollback" would hide why."""
+    with suppress(duckdb.Error):
+        con.execute("rollback")
+
+
+@contextmanager
+def _views(con: duckdb.DuckDBPyConnection, views: Mapping[str, object]) -> Iterator[None]:
+    """``views`` (Arrow tables or relations of ``con``) registered by name inside."""
+    try:
+        for name, rows in views.items():
+            con.register(name, rows)
+        yield
+    finally:
+        for name in views:
+            con.unregister(name)
+
+
+def _insert_samples(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    return con.execute(
+        f"insert into {SCHEMA}.samples by name select *, {_NOW_UTC} as loaded_at from bc_samples"
+    )
+
+
+def _insert_ledger(con: duckdb.DuckDBPyConnection, verb: str = "insert") -> None:
+    con.execute(
+        f"{verb} into {SCHEMA}.log_files by name select *, {_NOW_UTC} as loaded_at from bc_ledger"
+    )
+
+
+class DuckDBWarehouse:
+    """The landing tables in the DuckDB database of ``con``."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._new: list[tuple[ParsedFile, FileStamp]] = []
+
+    def ensure_landing(self) -> None:
+        with _errors():
+            migrate(DUCKDB, self.con.execute, self._columns_of)
+
+    def _columns_of(self, table: str) -> set[str]:
+        rows = self.con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ?",
+            [SCHEMA, table],
+        ).fetchall()
+        return {name for (name,) in rows}
+
+    def loaded_stamps(self) -> dict[str, FileStamp]:
+        with _errors():
+            rows = self.con.execute(
+                f"select log_file, file_size, file_mtime_ns, file_etag from {SCHEMA}.log_files"
+            ).fetchall()
+        return {path: FileStamp(size, mtime, etag) for path, size, mtime, etag in rows}
+
+    def loaded_eval_ids(self) -> dict[str, set[str]]:
+        with _errors():
+            rows = self.con.execute(f"select log_file, eval_ids from {SCHEMA}.log_files").fetchall()
+        return {path: decode_eval_ids(ids) for path, ids in rows}
+
+    def begin(self) -> None:
+        with _errors():
+            self.con.execute("begin transaction")
+
+    def commit(self) -> None:
+        with _errors():
+            self._insert_new()
+            self.con.execute("commit")
+
+    def rollback(self) -> None:
+        self._new.clear()
+        _rollback(self.con)
+
+    def flush(self) -> None:
+        """Nothing is held back past a commit."""
+
+    def close(self) -> None:
+        self.con.close()
+
+    def replace(self, parsed: ParsedFile, stamp: FileStamp, *, new: bool = False) -> Replaced:
+        if new:
+            self._new.append((parsed, stamp))
+            return Replaced(parsed.samples.num_rows)
+        with _errors():
+            return self._replace(parsed, stamp, parsed.samples, parsed.scores)
+
+    def _insert_new(self) -> None:
+        """The files new to the ledger, in the open transaction: no loaded row can be
+        theirs, so nothing is deleted and the loaded rows are not scanned: a refresh
+        costs the new files, not the warehouse."""
+        files, self._new = self._new, []
+        if not files:
+            return
+        views = {
+            "bc_samples": pa.concat_tables([parsed.samples for parsed, _ in files]),
+            "bc_scores": pa.concat_tables([parsed.scores for parsed, _ in files]),
+            "bc_ledger": ledger_rows((p, stamp, p.samples.num_rows) for p, stamp in files),
+        }
+        with _views(self.con, views):
+            _insert_samples(self.con)
+            self.con.execute(f"insert into {SCHEMA}.sample_scores by name select * from bc_scores")
+            _insert_ledger(self.con)
+
+    def _replace(
+        self,
+        parsed: ParsedFile,
+        stamp: FileStamp,
+        samples: pa.Table | duckdb.DuckDBPyRelation,
+        scores: pa.Table | duckdb.DuckDBPyRelation,
+        check: Callable[[duckdb.DuckDBPyConnection, ParsedFile], None] | None = None,
+    ) -> Replaced:
+        """``parsed``'s rows, ``samples`` and ``scores``: Arrow tables or DuckDB relations
+        of the connection. ``check`` runs on the loaded rows before the ledger is written."""
+        con = self.con
+        views = {
+            "bc_eval_ids": pa.table({"eval_id": pa.array(parsed.eval_ids, pa.string())}),
+            "bc_samples": samples,
+            "bc_scores": scores,
+        }
+        with _views(con, views):
+            taken = [
+                row[0]
+                for row in con.execute(
+                    f"""select distinct log_file from {SCHEMA}.samples
+                    where eval_id in (select eval_id from bc_eval_ids) and log_file <> ?""",
+                    [parsed.path],
+                ).fetchall()
+            ]
+            con.execute(
+                f"""delete from {SCHEMA}.sample_scores where eval_id in (
+                    select eval_id from {SCHEMA}.samples where log_file = ?
+                    union select eval_id from bc_eval_ids)""",
+                [parsed.path],
+            )
+            removed = _count(
+                con.execute(
+                    f"""delete from {SCHEMA}.samples where log_file = ?
+                    or eval_id in (select eval_id from bc_eval_ids)""",
+                    [parsed.path],
+                )
+            )
+            added = _count(_insert_samples(con))
+            con.execute(f"insert into {SCHEMA}.sample_scores by name select * from bc_scores")
+            if check is not None:
+                check(con, parsed)
+        with _views(con, {"bc_ledger": ledger_rows([(parsed, stamp, added)])}):
+            _insert_ledger(con, "insert or replace")
+        return Replaced(added, removed, taken)
+
+    def forget(self, path: str) -> int:
+        with _errors():
+            self.con.execute(
+                f"""delete from {SCHEMA}.sample_scores where eval_id in (
+                    select eval_id from {SCHEMA}.samples where log_file = ?)""",
+                [path],
+            )
+            removed = _count(
+                self.con.execute(f"delete from {SCHEMA}.samples where log_file = ?", [path])
+            )
+            self.con.execute(f"delete from {SCHEMA}.log_files where log_file = ?", [path])
+        return removed
+
+    def replace_export(
+        self,
+        path: str,
+        stamp: FileStamp,
+        local_path: str | None = None,
+        table: pa.Table | None = None,
+    ) -> Replaced:
+        """Load a samples_df export as :meth:`replace` loads a parsed file, but with
+        DuckDB reading the file straight into the landing tables. ``table``: the
+        export as an Arrow table in memory (loaded under the name ``path``). Raises
+        :class:`LogReadError` for a bad export."""
+        con = self.con
+        with _errors():
+            queries = export_queries(con, path, local_path, table)
+            (order,) = _one_row(con.execute("select current_setting('preserve_insertion_order')"))
+            # the landing tables have no order: letting DuckDB write in any order streams
+            con.execute("set preserve_insertion_order = false")
+        try:
+            eval_ids = [row[0] for row in con.execute(queries.eval_ids).fetchall()]
+            # the rows are DuckDB's relations, read as they are written
+            no_rows = (SAMPLES_SCHEMA.empty_table(), SCORES_SCHEMA.empty_table())
+            parsed = ParsedFile(path, "samples_df", None, eval_ids, None, *no_rows)
+            parsed.notes = list(queries.notes)
+            samples, scores = con.sql(queries.samples), con.sql(queries.scores)
+            replaced = self._replace(parsed, stamp, samples, scores, _loaded_usage_notes)
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0]
+            if is_fatal(exc):
+                raise WarehouseError(first, fatal=True) from exc
+            raise LogReadError(path, f"could not read the export: {first}") from None
+        finally:
+            with _errors():
+                con.execute(f"set preserve_insertion_order = {str(order).lower()}")
+        replaced.notes = parsed.notes
+        return replaced
+
+
+def _loaded_usage_notes(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> None:
+    """:func:`usage_notes` on the rows just loaded from ``parsed.path``, counted in SQL."""
+    checks = [f"{column} < 0" for column in CHECKED_COLUMNS] + ["total_tokens is null"]
+    example = "cast(sample_id as varchar) || '/' || cast(epoch as varchar)"
+    columns = ", ".join(
+        f"count(*) filter (where {check}), min({example}, 3) filter (where {check})"
+        for check in checks
+    )
+    row = _one_row(
+        con.execute(
+            f"select count(*), {columns} from {SCHEMA}.samples where log_file = ?", [parsed.path]
+        )
+    )
+    counted = [(row[i] or 0, ", ".join(row[i + 1] or [])) for i in range(1, len(row), 2)]
+    parsed.notes.extend(
+        usage_notes(row[0], dict(zip(CHECKED_COLUMNS, counted[:-1], strict=True)), counted[-1])
+    )
+    non_finite = con.execute(
+        f"""select scorer, count(*) from {SCHEMA}.sample_scores
+        where value_type = 'non_finite' and eval_id in (select eval_id from bc_eval_ids)
+        group by scorer order by scorer"""
+    ).fetchall()
+    parsed.notes.extend(non_finite_note(scorer, count) for scorer, count in non_finite)
+
+
+#: The name a frame handed over in memory is loaded under (its ``log_file``).
+FRAME_NAME = "<frame>"
+
+
+def load_frame(con: duckdb.DuckDBPyConnection, table: pa.Table) -> list[str]:
+    """A ``samples_df`` frame, as an Arrow table, into the landing tables of ``con``
+    (created if missing) as an export file would load: DuckDB scans the table in
+    place. Returns the notes on it; raises :class:`LogReadError` as for an export."""
+    warehouse = DuckDBWarehouse(con)
+    warehouse.ensure_landing()
+    stamp = FileStamp(size=table.nbytes, mtime_ns=0)
+    with transaction(warehouse):
+        return warehouse.replace_export(FRAME_NAME, stamp, table=table).notes
+
+
+def ensure_landing(con: duckdb.DuckDBPyConnection) -> None:
+    """The landing tables in the database of ``con`` (the dbt-duckdb plugin's)."""
+    DuckDBWarehouse(con).ensure_landing()

@@ -1,0 +1,179 @@
+"""The landing tables of the dbt source ``inspect``, once, for every engine.
+
+:data:`TABLES` describes them (columns with a logical type, and keys) without any
+engine's spelling; a :class:`Dialect` spells them for one engine. :func:`ensure_landing`
+creates what is missing, and adds to a table made before a column existed the columns
+it lacks (null for the rows already loaded), the same way on every engine.
+:func:`ledger_rows` builds the rows of the ledger ``log_files``, whichever engine
+writes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from ._files import FileStamp
+from ._read import SAMPLES_SCHEMA, SCORES_SCHEMA, ParsedFile, encode_eval_ids
+
+SCHEMA = "inspect"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A landing column: its name and logical type (a key of :attr:`Dialect.types`)."""
+
+    name: str
+    type: str
+    #: filled with the time of loading where a writer leaves it out (PostgreSQL's COPY)
+    stamped: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """A landing table; ``key``: its primary key, on engines that have keys."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+
+#: The logical type of each Arrow type the readers write (text for the rest).
+_LOGICAL = {
+    pa.int64(): "bigint",
+    pa.int32(): "integer",
+    pa.float64(): "double",
+    pa.bool_(): "boolean",
+}
+
+#: ``loaded_at``: when a row was loaded, in UTC without a time zone (what dbt's source
+#: freshness expects).
+LOADED_AT = Column("loaded_at", "timestamp", stamped=True)
+
+
+def _columns(schema: pa.Schema) -> tuple[Column, ...]:
+    return tuple(Column(f.name, _LOGICAL.get(f.type, "text")) for f in schema)
+
+
+#: The ledger's columns but ``loaded_at``: what :func:`ledger_rows` builds.
+_LEDGER_COLUMNS: list[tuple[str, pa.DataType]] = [
+    ("log_file", pa.string()),
+    ("file_kind", pa.string()),
+    ("log_status", pa.string()),
+    ("format_version", pa.int32()),
+    ("eval_ids", pa.string()),
+    ("sample_count", pa.int64()),
+    ("file_size", pa.int64()),
+    ("file_mtime_ns", pa.int64()),
+    # an object store's ETag (remote logs): a rewrite within the same second, same size
+    ("file_etag", pa.string()),
+]
+LEDGER_SCHEMA = pa.schema(_LEDGER_COLUMNS)
+
+SAMPLES = Table("samples", (*_columns(SAMPLES_SCHEMA), LOADED_AT))
+SCORES = Table("sample_scores", _columns(SCORES_SCHEMA))
+LOG_FILES = Table("log_files", (*_columns(LEDGER_SCHEMA), LOADED_AT), key=("log_file",))
+
+#: Every landing table, in the order they are created.
+TABLES = (SAMPLES, SCORES, LOG_FILES)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How one engine spells the landing tables."""
+
+    name: str
+    #: logical type -> the engine's type
+    types: Mapping[str, str]
+    #: the time now in UTC without a time zone, as a column default (None: no defaults)
+    now_utc: str | None = None
+    #: whether ``create table`` takes a primary key (plain Spark tables have none)
+    keys: bool = True
+    #: what follows ``create table (...)`` (Spark: the file format)
+    table_options: str = ""
+    #: whether one ``alter table`` adds many columns (Spark's ``add columns (...)``)
+    #: or each column is added on its own, if not there yet (DuckDB, PostgreSQL)
+    add_columns_at_once: bool = False
+
+    def column(self, column: Column) -> str:
+        default = f" default {self.now_utc}" if column.stamped and self.now_utc else ""
+        return f"{column.name} {self.types[column.type]}{default}"
+
+    def create_table(self, table: Table) -> str:
+        columns = [self.column(c) for c in table.columns]
+        if self.keys and table.key:
+            columns.append(f"primary key ({', '.join(table.key)})")
+        body = ",\n  ".join(columns)
+        options = f" {self.table_options}" if self.table_options else ""
+        return f"create table if not exists {SCHEMA}.{table.name} (\n  {body}\n){options}"
+
+    def add_columns(self, table: Table, missing: list[Column]) -> list[str]:
+        spelled = [self.column(c) for c in missing]
+        if self.add_columns_at_once:
+            return [f"alter table {SCHEMA}.{table.name} add columns ({', '.join(spelled)})"]
+        return [f"alter table {SCHEMA}.{table.name} add column if not exists {c}" for c in spelled]
+
+
+_BASE_TYPES = {
+    "text": "varchar",
+    "integer": "integer",
+    "bigint": "bigint",
+    "double": "double",
+    "boolean": "boolean",
+    "timestamp": "timestamp",
+}
+
+_NOW_UTC = "timezone('UTC', current_timestamp)"
+
+DUCKDB = Dialect("duckdb", _BASE_TYPES, _NOW_UTC)
+POSTGRES = Dialect(
+    "postgres", {**_BASE_TYPES, "text": "text", "double": "double precision"}, _NOW_UTC
+)
+SPARK = Dialect(
+    "spark",
+    {**_BASE_TYPES, "text": "string", "integer": "int"},
+    keys=False,
+    table_options="using parquet",
+    add_columns_at_once=True,
+)
+
+
+def migrate(
+    dialect: Dialect, execute: Callable[[str], object], columns_of: Callable[[str], set[str]]
+) -> None:
+    """Create the landing schema and tables when missing, and add to each table the
+    columns it lacks (made before they existed: null for the rows already loaded).
+    ``execute`` runs one statement; ``columns_of(table)``: the table's column names."""
+    execute(f"create schema if not exists {SCHEMA}")
+    for table in TABLES:
+        execute(dialect.create_table(table))
+        present = columns_of(table.name)
+        missing = [column for column in table.columns if column.name not in present]
+        for statement in dialect.add_columns(table, missing) if missing else []:
+            execute(statement)
+
+
+def ledger_rows(files: Iterable[tuple[ParsedFile, FileStamp, int]]) -> pa.Table:
+    """The ledger's rows (but ``loaded_at``) for files written with so many samples each."""
+    rows = [
+        {
+            "log_file": parsed.path,
+            "file_kind": parsed.kind,
+            "log_status": parsed.status,
+            "format_version": parsed.format_version,
+            # sorted: the same file's entry whatever order its reader found them in
+            "eval_ids": encode_eval_ids(sorted(parsed.eval_ids)),
+            "sample_count": samples,
+            "file_size": stamp.size,
+            "file_mtime_ns": stamp.mtime_ns,
+            "file_etag": stamp.etag,
+        }
+        for parsed, stamp, samples in files
+    ]
+    return pa.Table.from_pylist(rows, schema=LEDGER_SCHEMA)
