@@ -17,6 +17,7 @@ import duckdb
 
 from .. import __version__
 from .._compiled import DataTestError
+from .._errors import WarehouseError
 from .._project import DEFAULT_DB, PROJECT_DIR, DbtError, build_command, run_dbt
 
 if TYPE_CHECKING:  # the ingest package is imported by the commands that use it
@@ -478,18 +479,11 @@ def _run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         _err("dbt build failed: dbt's output above says why")
         return EXIT_FAILED
-    except _database_errors() as exc:
+    except (duckdb.Error, WarehouseError) as exc:
         _err(_database_failure(args, exc))
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
-
-
-def _database_errors() -> tuple[type[Exception], ...]:
-    """DuckDB's errors, and the loader's ``WarehouseError`` where the loader was
-    imported (the commands that never load do not pay for importing it)."""
-    loader = sys.modules.get("budgetcurves.ingest._warehouse")
-    return (duckdb.Error,) if loader is None else (duckdb.Error, loader.WarehouseError)
 
 
 def _database_failure(args: argparse.Namespace, exc: Exception) -> str:

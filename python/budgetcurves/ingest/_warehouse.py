@@ -23,20 +23,9 @@ from typing import Protocol, runtime_checkable
 
 import duckdb
 
+from .._errors import WarehouseError as WarehouseError  # where the CLI catches it
 from ._files import FileStamp
 from ._read import ParsedFile
-
-
-class WarehouseError(Exception):
-    """An engine could not do what it was asked, with its driver's words.
-
-    ``fatal``: the engine itself is in trouble (a full disk, a lost connection), so
-    every further file would fail too: stop, and say it once.
-    """
-
-    def __init__(self, message: str, *, fatal: bool = False) -> None:
-        super().__init__(message)
-        self.fatal = fatal
 
 
 @contextmanager
