@@ -300,23 +300,32 @@ class _NewFiles:
         self.warehouse, self.known, self.summary, self.note = warehouse, known, summary, note
         self.progress = progress
         self.loaded_ids: set[str] = set()
-        self.reload()
+        # the ledger's evals are read when the first file is offered, not before: a run
+        # in which nothing changed does not scan the ledger a second time
+        self.ledger_read = False
         self.files: list[tuple[Found, ParsedFile]] = []
         self.ids: set[str] = set()
         self.samples = 0
         self.waiting: list[int] = []
 
     def reload(self) -> None:
-        """Read the evals the ledger holds again (after a file was written directly)."""
-        for ids in self.warehouse.loaded_eval_ids().values():
-            self.loaded_ids |= ids
+        """Read the evals the ledger holds again (after a file was written directly),
+        when a file is next offered."""
+        self.ledger_read = False
+
+    def _loaded(self) -> set[str]:
+        if not self.ledger_read:
+            for ids in self.warehouse.loaded_eval_ids().values():
+                self.loaded_ids |= ids
+            self.ledger_read = True
+        return self.loaded_ids
 
     def add(self, item: Found, parsed: ParsedFile | LogReadError) -> bool:
         """Take ``parsed`` into the batch if it is new; False: write it on its own."""
         if isinstance(parsed, LogReadError) or item.path in self.known:
             return False
         ids = set(parsed.eval_ids)
-        if ids & self.loaded_ids or ids & self.ids:
+        if ids & self._loaded() or ids & self.ids:
             return False
         self.files.append((item, parsed))
         self.ids |= ids
