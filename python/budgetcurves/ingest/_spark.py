@@ -19,7 +19,7 @@ import os
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -96,8 +96,14 @@ class _Staged:
 
     parsed: ParsedFile  # path, kind, status, eval ids and notes; rows emptied
     stamp: FileStamp
-    samples: int
+    eval_samples: dict[str, int]  # samples per eval id
     folder: str  # holds samples.parquet and sample_scores.parquet
+    dropped: set[str] = field(default_factory=set)  # evals a later file of the run took
+
+    @property
+    def samples(self) -> int:
+        """The samples it still adds (its dropped evals' left out)."""
+        return sum(n for e, n in self.eval_samples.items() if e not in self.dropped)
 
 
 class SparkWarehouse:
@@ -198,7 +204,14 @@ class SparkWarehouse:
             filesystem.create_dir(base, recursive=True)
             for table, rows in (("samples", parsed.samples), ("sample_scores", parsed.scores)):
                 pq.write_table(rows, f"{base}/{table}.parquet", filesystem=filesystem)
-        return self._stage(parsed, stamp, parsed.samples.num_rows, folder)
+        counts = parsed.samples.column("eval_id").value_counts()
+        eval_samples = {
+            str(eval_id): int(count or 0)
+            for eval_id, count in zip(
+                counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True
+            )
+        }
+        return self._stage(parsed, stamp, eval_samples, folder)
 
     def replace_export(
         self, path: str, stamp: FileStamp, local_path: str | None = None
@@ -222,11 +235,17 @@ class SparkWarehouse:
                     ) as writer:
                         for batch in batches:
                             writer.write_batch(batch)
-            return self._stage(staged.parsed, stamp, staged.samples, folder)
+            counts = staged.con.execute(
+                f"select eval_id, count(*) from {SCHEMA}.samples group by eval_id"
+            ).fetchall()
+            return self._stage(staged.parsed, stamp, {e: int(n) for e, n in counts}, folder)
 
-    def _stage(self, parsed: ParsedFile, stamp: FileStamp, samples: int, folder: str) -> Replaced:
+    def _stage(
+        self, parsed: ParsedFile, stamp: FileStamp, eval_samples: dict[str, int], folder: str
+    ) -> Replaced:
         """Hold ``parsed`` (its rows staged in ``folder``) for the flush; count what it
-        replaces: its own earlier rows and its evals' from other files."""
+        replaces: its own earlier rows, and its evals' from other files (loaded, or
+        staged earlier in this run), as DuckDB's ``delete`` would."""
         eval_ids = set(parsed.eval_ids)
         replaced = self._forgotten | set(self._pending)
         taken: set[str] = set()
@@ -238,11 +257,15 @@ class SparkWarehouse:
             if path != parsed.path:
                 taken.add(path)
         for path, other in list(self._pending.items()):
-            if path == parsed.path or eval_ids & set(other.parsed.eval_ids):
-                del self._pending[path]
-                removed += other.samples
-                if path != parsed.path:
-                    taken.add(path)
+            if path == parsed.path:
+                removed += self._pending.pop(path).samples
+                continue
+            shared = (eval_ids & set(other.eval_samples)) - other.dropped
+            if shared:
+                removed += sum(other.eval_samples[e] for e in shared)
+                # a copy: a rollback restores the entry as it was
+                self._pending[path] = replace(other, dropped=other.dropped | shared)
+                taken.add(path)
         self._forgotten.discard(parsed.path)
         held = ParsedFile(
             parsed.path,
@@ -253,8 +276,9 @@ class SparkWarehouse:
             SAMPLES_SCHEMA.empty_table(),
             SCORES_SCHEMA.empty_table(),
         )
-        self._pending[parsed.path] = _Staged(held, stamp, samples, folder)
-        return Replaced(samples, removed, sorted(taken), list(parsed.notes))
+        staged = _Staged(held, stamp, eval_samples, folder)
+        self._pending[parsed.path] = staged
+        return Replaced(staged.samples, removed, sorted(taken), list(parsed.notes))
 
     def forget(self, path: str) -> int:
         removed = 0
@@ -332,19 +356,26 @@ class SparkWarehouse:
             kept.unionByName(frame).write.insertInto(f"{SCHEMA}.{table}", overwrite=True)
 
     def _staged_rows(self, staged: list[_Staged], table: str, schema: pa.Schema) -> Any:
-        """The staged files' rows of ``table``, read by Spark (none: an empty frame)."""
-        if not staged:
-            return self.spark.createDataFrame(schema.empty_table())
-        paths = [f"{s.folder}/{table}.parquet" for s in staged]
-        frame = self.spark.read.parquet(*paths)
+        """The staged files' rows of ``table``, read by Spark (none: an empty frame),
+        but those of evals a later file of the run took."""
+        from pyspark.sql import functions as F
+
         # the loader's column order and types, whatever Parquet inferred for a null column
-        empty = self.spark.createDataFrame(schema.empty_table())
-        return empty.unionByName(frame.select(*empty.columns))
+        frame = self.spark.createDataFrame(schema.empty_table())
+        columns = frame.columns
+        whole = [f"{e.folder}/{table}.parquet" for e in staged if not e.dropped]
+        if whole:  # one read for them all: a union per file would grow the plan per file
+            frame = frame.unionByName(self.spark.read.parquet(*whole).select(*columns))
+        for entry in (e for e in staged if e.dropped):
+            rows = self.spark.read.parquet(f"{entry.folder}/{table}.parquet").select(*columns)
+            frame = frame.unionByName(rows.where(~F.col("eval_id").isin(sorted(entry.dropped))))
+        return frame
 
     def _ledger_rows(self) -> Any:
         from pyspark.sql import functions as F
 
-        files = [(s.parsed, s.stamp, s.samples) for s in self._pending.values()]
+        # as DuckDB's ledger: the samples each file added when it was written
+        files = [(s.parsed, s.stamp, sum(s.eval_samples.values())) for s in self._pending.values()]
         frame = self.spark.createDataFrame(ledger_rows(files))
         return frame.withColumn("loaded_at", F.current_timestamp())
 

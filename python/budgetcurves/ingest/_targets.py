@@ -141,7 +141,10 @@ def _cluster_session(name: str, output: Mapping[str, Any]) -> Any:
             pass
         else:
             builder = DatabricksSession.builder.host(f"https://{output['host']}")
-            return builder.token(output["token"]).getOrCreate()
+            builder = builder.token(output["token"])
+            if os.environ.get("DATABRICKS_CLUSTER_ID"):
+                builder = builder.clusterId(os.environ["DATABRICKS_CLUSTER_ID"])
+            return builder.getOrCreate()
     raise TargetError(
         f"--target {name}: dbt reaches this cluster through SQL, which cannot take rows from "
         "the loader; set BUDGETCURVES_SPARK_REMOTE=sc://HOST:15002 (Spark Connect on the same "
