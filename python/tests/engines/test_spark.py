@@ -178,21 +178,29 @@ def test_an_older_landing_migrates_and_ingest_writes_outside_a_with(spark, loade
     )
 
 
-def test_rows_reach_spark_through_staged_parquet(spark, loaded, tmp_path):
-    """Last: it replaces the landing rows. Logs and an export are staged as
-    Parquet in the staging folder and read by Spark at the flush (no run's rows on
-    the driver), which then empties the folder; the rows are DuckDB's."""
+def test_rows_reach_spark_through_staged_parquet(spark, loaded, tmp_path, monkeypatch):
+    """Last: it replaces the landing rows. Logs and an export are staged as Parquet in
+    the staging folder and read by Spark at the flush (no run's rows on the driver),
+    which then empties the folder; the rows are DuckDB's."""
     for table in ("samples", "sample_scores", "log_files"):
         spark.sql(f"drop table if exists inspect.{table}")
     staging = tmp_path / "staging"
+    seen: list[str] = []
+    clear = SparkWarehouse._clear_staging
+
+    def noting(self):
+        seen.extend(sorted(p.name for p in staging.rglob("*.parquet")))
+        clear(self)
+
+    monkeypatch.setattr(SparkWarehouse, "_clear_staging", noting)
     # an export (staged by DuckDB), then a log of one of its evals (staged from Arrow),
     # which takes that eval's rows and leaves the export's others
-    paths = [str(EXAMPLE_EXPORT), str(EXAMPLE_LOGS / "2025-01-01T00-00-00_arithmetic_model-a.eval")]
+    log = EXAMPLE_LOGS / "2025-01-01T00-00-00_arithmetic_model-a.eval"
+    paths = [str(EXAMPLE_EXPORT), str(log)]
     with SparkWarehouse(spark, staging=str(staging)) as warehouse:
-        summary = ingest(paths, warehouse)
-        staged = sorted(p.name for p in staging.rglob("*.parquet"))
-        assert staged == sorted(["samples.parquet", "sample_scores.parquet"] * 2)
+        summary = ingest(paths, warehouse)  # flushes at its end
     assert not summary.errors and summary.samples_added > 0
+    assert seen == sorted(["samples.parquet", "sample_scores.parquet"] * 2)
     assert not list(staging.rglob("*.parquet"))  # emptied by the flush
     duck = duckdb_landing(paths, tmp_path / "landing.duckdb")
     for table in ("samples", "sample_scores"):
