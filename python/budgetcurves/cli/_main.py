@@ -9,7 +9,7 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,16 +70,12 @@ def _connect(db: str, wait: float) -> duckdb.DuckDBPyConnection:
 # ----------------------------------------------------------------------------- commands
 
 
-#: Where ``ingest`` and ``forget`` write: profiles.yml's targets of the same names.
-TARGETS = ("duckdb", "postgres", "spark")
-
-
 @contextmanager
 def _open_warehouse(args: argparse.Namespace) -> Iterator[Warehouse]:
     """The landing tables of ``--target`` (docs/warehouses.md), closed on exit:
-    ``duckdb``, the file ``--db``; ``postgres``, the database libpq's PGHOST, PGPORT,
-    PGUSER, PGPASSWORD, PGDATABASE name; ``spark``, the local metastore under
-    BUDGETCURVES_SPARK_DIR."""
+    ``duckdb``, the file ``--db``; any other name, that output of the dbt profile
+    (``postgres``, ``spark``, ``spark_thrift``, ``databricks``, or one of the user's),
+    opened by its type (``budgetcurves.ingest._targets``)."""
     target = getattr(args, "target", "duckdb")
     if target == "duckdb":
         from ..ingest import DuckDBWarehouse
@@ -92,30 +88,16 @@ def _open_warehouse(args: argparse.Namespace) -> Iterator[Warehouse]:
         finally:
             duck.close()
         return
-    try:
-        if target == "postgres":
-            import psycopg2  # noqa: F401  (missing: say which extra to install)
-        else:
-            import pyspark  # noqa: F401
-    except ImportError:
-        raise UserError(
-            f"--target {target} needs budgetcurves[{target}]: pip install 'budgetcurves[{target}]'"
-        ) from None
-    if target == "postgres":
-        from ..ingest import PostgresWarehouse
-
-        with PostgresWarehouse.connect() as postgres:
-            yield postgres
-        return
-    from ..ingest import SparkWarehouse, spark_session
+    from ..ingest._targets import TargetError, open_target
 
     # pyspark 4 warns on every Arrow conversion that it has not been tested with pandas 3
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
-    spark = spark_session()
-    try:
-        yield SparkWarehouse(spark)
-    finally:
-        spark.stop()
+    with ExitStack() as stack:
+        try:
+            warehouse = stack.enter_context(open_target(target))
+        except TargetError as exc:
+            raise UserError(str(exc)) from None
+        yield warehouse
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -390,10 +372,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--quiet", action="store_true", help="print errors only")
         p.add_argument(
             "--target",
-            choices=TARGETS,
             default="duckdb",
-            help="the warehouse: profiles.yml's target of this name (default duckdb; "
-            "postgres and spark as docs/warehouses.md says)",
+            help="the warehouse: the dbt profile's output of this name (default duckdb, "
+            "with --db; postgres, spark, spark_thrift, databricks: docs/warehouses.md)",
         )
 
     p = sub.add_parser("ingest", help="load logs into the landing tables")
