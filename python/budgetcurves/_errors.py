@@ -15,3 +15,8 @@ class WarehouseError(Exception):
     def __init__(self, message: str, *, fatal: bool = False) -> None:
         super().__init__(message)
         self.fatal = fatal
+
+
+class ForeignTable(Exception):
+    """A landing table's name is taken by a table budgetcurves did not create (a
+    user's own ``inspect.samples``): it is never written, and nothing is loaded."""
