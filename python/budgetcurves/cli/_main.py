@@ -6,7 +6,6 @@ import argparse
 import json
 import math
 import os
-import re
 import sys
 import time
 import warnings
@@ -19,7 +18,7 @@ import duckdb
 
 from .. import __version__
 from .._compiled import DataTestError
-from .._errors import ForeignTable, WarehouseError
+from .._errors import ForeignTable, WarehouseError, one_line
 from .._project import DEFAULT_DB, PROJECT_DIR, DbtError, build_command, run_dbt
 
 if TYPE_CHECKING:  # the ingest package is imported by the commands that use it
@@ -41,18 +40,8 @@ class DatabaseBusy(Exception):
     """Another process writes the database: nothing was done, and trying later will do."""
 
 
-#: Characters that would break a printed line or forge another one (a newline in a
-#: file name), or drive the terminal (escape sequences): printed as escapes.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _shown(text: str) -> str:
-    """``text`` fit for one line of output: control characters as escapes (``\\n``)."""
-    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode(), text)
-
-
 def _err(message: str) -> None:
-    print(f"budgetcurves: error: {_shown(message)}", file=sys.stderr)
+    print(f"budgetcurves: error: {one_line(message)}", file=sys.stderr)
 
 
 def _connect(db: str, wait: float) -> duckdb.DuckDBPyConnection:
@@ -174,8 +163,8 @@ def _report(
         print(json.dumps(summary.as_dict()))
     elif not args.quiet:
         for note in summary.notes:
-            print(f"budgetcurves: note: {_shown(note)}", file=sys.stderr)
-        print(_shown(line(summary) if line is not None else summary.line()))
+            print(f"budgetcurves: note: {one_line(note)}", file=sys.stderr)
+        print(one_line(line(summary) if line is not None else summary.line()))
     if summary.nothing_read:
         return EXIT_NOTHING_READ
     return EXIT_BAD_INPUT if summary.errors else 0
@@ -280,7 +269,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     with _as_user_errors(out), _written_whole(out) as partial:
         plot.save(partial, verbose=False)
     if not args.quiet:
-        print(f"plot: wrote {_shown(str(out))}")
+        print(f"plot: wrote {one_line(str(out))}")
     return 0
 
 
@@ -317,7 +306,7 @@ def _plot_html(args: argparse.Namespace, out: Path) -> int:
     with _as_user_errors(out), _written_whole(out) as partial:
         figures = write_report(args.db, partial, facet=args.facet, title=args.title)
     if not args.quiet:
-        print(f"plot: wrote {_shown(str(out))} ({figures} figures)")
+        print(f"plot: wrote {one_line(str(out))} ({figures} figures)")
     return 0
 
 
@@ -330,7 +319,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     with _as_user_errors(out), _written_whole(out) as partial:
         rows = export_scores(args.db, partial)
     if not args.quiet:
-        print(f"export: wrote {rows} rows of scores_by_limit to {_shown(str(out))}")
+        print(f"export: wrote {rows} rows of scores_by_limit to {one_line(str(out))}")
     return 0
 
 
