@@ -13,8 +13,16 @@ import pytest
 from budgetcurves._project import PROJECT_DIR, run_dbt
 from budgetcurves.ingest import ingest
 
-# compiled plans go to target/ (generated, kept between local runs), not the user's cache
-os.environ.setdefault("BUDGETCURVES_CACHE_DIR", str(PROJECT_DIR / "target" / "cache"))
+# Each test process gets its own dbt target/ and logs/ and its own plan cache, under
+# BUDGETCURVES_TEST_DIR (default target/pytest; the Makefile gives each lane its own),
+# one folder per pytest-xdist worker: two processes never write dbt's partial parse,
+# manifest or a compiled plan at the same time. Generated, kept between local runs.
+# (Databases are under pytest's tmp_path, which is already per session and worker.)
+TEST_DIR = Path(os.environ.get("BUDGETCURVES_TEST_DIR", PROJECT_DIR / "target" / "pytest"))
+WORKER_DIR = TEST_DIR.resolve() / os.environ.get("PYTEST_XDIST_WORKER", "main")
+os.environ.setdefault("DBT_TARGET_PATH", str(WORKER_DIR / "target"))
+os.environ.setdefault("DBT_LOG_PATH", str(WORKER_DIR / "logs"))
+os.environ.setdefault("BUDGETCURVES_CACHE_DIR", str(WORKER_DIR / "cache"))
 
 EXAMPLE_LOGS = PROJECT_DIR / "examples" / "logs"
 EXAMPLE_EXPORT = PROJECT_DIR / "examples" / "samples.parquet"
