@@ -29,13 +29,13 @@ test: setup test-python test-dbt
 TEST_WORKERS ?= 2
 test-python: setup
 	BUDGETCURVES_TEST_DIR=target/test-fast $(BIN)/python -m pytest -q -m "not slow" \
-		-n $(TEST_WORKERS) --dist loadscope --durations=10
+		-n $(TEST_WORKERS) --dist load --durations=10
 
 # The slow lane (CI runs it every time): the wheel in a fresh venv, the dbt package's
 # consumer, processes and kill -9, the coverage study, S3 and Chromium
 test-slow: setup
 	BUDGETCURVES_TEST_DIR=target/test-slow $(BIN)/python -m pytest -q -m slow \
-		-n $(TEST_WORKERS) --dist loadscope --durations=10
+		-n $(TEST_WORKERS) --dist load --durations=10
 
 # dbt's own data and unit tests, on a fresh database filled from the example logs
 test-dbt: setup
