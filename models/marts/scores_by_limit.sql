@@ -60,12 +60,12 @@ thresholds as (
 ),
 
 -- where a threshold enters the stream: before the sample values equal to it (-1) and
--- after them (1)
+-- after them (1). Not a union of two literal rows: Spark 4 fails to ship a union
+-- inside a cross join to its executors (ClassCastException in UnionExec)
 sides as (
 
-    select -1 as stream_position
-    union all
-    select 1 as stream_position
+    select 2 * step_index - 1 as stream_position
+    from ({{ integer_series(2) }}) as positions
 
 ),
 
