@@ -73,8 +73,10 @@ format: setup
 # 1e7 and 1e8 are opt-in: make bench BENCH_SIZES=1e5,1e6,1e7 (1e8 skips the reference)
 BENCH_SIZES ?= 1e5,1e6
 BENCH_REPEAT ?= 3
+# engines beside DuckDB in the per-model profile: make bench BENCH_ENGINES=postgres,spark
+BENCH_ENGINES ?=
 bench: setup
-	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) --repeat $(BENCH_REPEAT)
+	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) --repeat $(BENCH_REPEAT) --engines "$(BENCH_ENGINES)"
 
 # How often each band covers a known true curve: simulated evals, one build with the
 # replicates as a facet (about a minute); the table and figure of docs/statistics.md

@@ -13,6 +13,9 @@ floor    the aggregation SQL for one limit vs sorting that limit's values.
 logs     reading many .eval logs: ``budgetcurves ingest`` vs ``samples_df``, same rows.
 refresh  one new log into the largest warehouse vs into an empty one.
 demo     ``budgetcurves run examples/logs``, and where its time goes.
+profile  each model's seconds at each size: DuckDB on the compiled path (medians), and
+         with ``--engines postgres,spark`` (``make bench BENCH_ENGINES=...``) one
+         ``dbt build`` on each of those, against DuckDB's ``budgetcurves build``.
 interactive
          answers without a dbt run: the warm drop-in vs the reference in one process
          (1e3 to 1e6 samples) and where its time goes; a fresh process's first answer;
@@ -40,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _data import write_eval_logs, write_export  # noqa: E402
 from _measure import BIN, ROOT, Run, median, run  # noqa: E402
+from _profile import duckdb_models, engine_build  # noqa: E402
 from _replay import downstream, load_nodes, relation_of, replay  # noqa: E402
 
 WORK = ROOT / "target" / "bench"
@@ -567,14 +571,72 @@ def machine() -> str:
     )
 
 
+def section_profile(sizes: list[int], repeat: int, results: dict, engines: list[str]) -> None:
+    """Each model's seconds, so the next slow model is seen the day it arrives."""
+    for n in sizes:
+        export = export_for(n)
+        db = results.get(n, {}).get("db")
+        build = results.get(n, {}).get("build")
+        if db is None:
+            db = WORK / f"profile-{size_label(n)}.duckdb"
+            fresh(db)
+            budgetcurves("ingest", "--db", str(db), str(export))
+        if build is None:
+            build = median([budgetcurves("build", "--db", str(db)) for _ in range(repeat)])
+        duck = duckdb_models(db, repeat)
+        others = {engine: engine_build(engine, export) for engine in engines}
+        say(f"## Where the build's time goes, model by model, {size_label(n)} samples")
+        say()
+        names = [name for name in duck if name != "data tests"]
+        for other in others.values():
+            names += [name for name in other["models"] if name not in names]
+        rows = []
+        for name in [*names, "data tests"]:
+            duck_s = duck.get(name)
+            row = [name, f"{duck_s:.2f}" if duck_s is not None else "-"]
+            for other in others.values():
+                s = other["data tests"] if name == "data tests" else other["models"].get(name)
+                row.append(f"{s:.2f}" if s is not None else "-")
+            rows.append(row)
+        models = sum(s for name, s in duck.items() if name != "data tests")
+        marts = sum(s for name, s in duck.items() if name in MARTS)
+        rows.append(["**marts together**", f"{marts:.2f}", *["" for _ in others]])
+        rows.append(["**models together**", f"{models:.2f}", *["" for _ in others]])
+        rows.append(
+            [
+                "**build, wall** (DuckDB: `budgetcurves build`)",
+                f"{build.seconds:.1f}",
+                *[f"{o['build']:.1f} ({o['build'] / build.seconds:.1f}x)" for o in others.values()],
+            ]
+        )
+        table(
+            ["model", "DuckDB, compiled path s", *[f"{e} (dbt build) s" for e in others]],
+            rows,
+        )
+
+
+#: The public marts, whose sum the profile reports
+MARTS = (
+    "scores_by_limit",
+    "scores_by_limit_exact",
+    "budget_to_reach",
+    "paired_differences_by_limit",
+)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1e5,1e6", help="comma-separated sample counts")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument(
         "--only",
-        default="table,sql,floor,logs,refresh,demo,interactive",
+        default="table,sql,floor,profile,logs,refresh,demo,interactive",
         help="sections to run",
+    )
+    parser.add_argument(
+        "--engines",
+        default="",
+        help="engines beside DuckDB for `profile`: postgres, spark (comma-separated)",
     )
     parser.add_argument("--logs", type=int, default=1000, help=".eval logs for `logs`")
     parser.add_argument("--per-log", type=int, default=100, help="samples per log")
@@ -591,6 +653,9 @@ def main() -> int:
         section_table(sizes, args.repeat, results)
     if only & {"sql", "floor"}:
         section_sql(sizes, args.repeat, results, floor="floor" in only)
+    if "profile" in only:
+        engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+        section_profile(sizes, args.repeat, results, engines)
     if "logs" in only:
         section_logs(args.logs, args.per_log, args.repeat)
         section_json(args.repeat)

@@ -131,3 +131,17 @@
 {% macro spark__sql_string(value) -%}
     '{{ value | string | replace('\\', '\\\\') | replace("'", "\\'") }}'
 {%- endmacro %}
+
+{#- A post-hook on every table dbt builds: PostgreSQL plans the next model's joins from
+    the table's statistics, and a table just written has none until autovacuum comes
+    round, so the planner guessed (a nested loop over millions of breakpoints it took
+    for a few rows). Empty on the other engines and for views (nothing to analyze). -#}
+{% macro analyze_table(relation) -%}
+    {{ return(adapter.dispatch('analyze_table', 'budgetcurves')(relation)) }}
+{%- endmacro %}
+{% macro default__analyze_table(relation) %}{% endmacro %}
+{% macro postgres__analyze_table(relation) -%}
+    {%- if config.get('materialized') in ['table', 'incremental'] -%}
+    analyze {{ relation }}
+    {%- endif -%}
+{%- endmacro %}

@@ -4,10 +4,20 @@
     its upper end stays there (the most optimistic budget the band allows) and its
     lower end does (the most cautious). Not the first crossing: a rate that falls
     again (scores below 0; a band end, which need not be monotone) has not reached
-    a target it loses with more budget. -#}
+    a target it loses with more budget.
+    Two ordered passes, whatever the number of targets: a running minimum from each
+    curve's end (its floor, which never falls as the limit grows), then each target
+    placed among the floors it is compared with, as scores_by_limit places its
+    thresholds among the sample values. -#}
 {%- set targets = reach_targets() -%}
 {#- rates are ratios of sums: a target equal to a rate may differ from it by rounding -#}
 {%- set tolerance = '1e-9' -%}
+{#- the three columns a target is searched in, each with the column its answer fills -#}
+{%- set bounds = [
+    {'id': 0, 'floor': 'success_rate_floor', 'answer': 'limit_value'},
+    {'id': 1, 'floor': 'ci_upper_floor', 'answer': 'limit_value_low'},
+    {'id': 2, 'floor': 'ci_lower_floor', 'answer': 'limit_value_high'},
+] -%}
 
 with
 
@@ -24,23 +34,23 @@ curve_totals as (
 ),
 
 -- at each breakpoint, the lowest rate and band ends from there to the curve's end: a
--- target is held from the first breakpoint whose floor reaches it
+-- running minimum read from the end (one ordered pass), so a target is held from the
+-- first breakpoint whose floor reaches it
 floors as (
 
     select
-        model,
-        limit_name,
-        facet_name,
-        facet_value,
-        limit_value,
-        min(success_rate) over rest_of_curve as success_rate_floor,
-        min(ci_lower) over rest_of_curve as ci_lower_floor,
-        min(ci_upper) over rest_of_curve as ci_upper_floor
+        curve_totals.curve_id,
+        exact.limit_value,
+        min(exact.success_rate) over from_the_end as success_rate_floor,
+        min(exact.ci_lower) over from_the_end as ci_lower_floor,
+        min(exact.ci_upper) over from_the_end as ci_upper_floor
     from exact
-    window rest_of_curve as (
-        partition by model, limit_name, facet_name, facet_value
-        order by limit_value
-        rows between current row and unbounded following
+    inner join curve_totals
+        on {{ same_curve('exact', 'curve_totals') }}
+    window from_the_end as (
+        partition by curve_totals.curve_id
+        order by exact.breakpoint_index desc
+        rows between unbounded preceding and current row
     )
 
 ),
@@ -57,10 +67,22 @@ targets as (
 
 ),
 
+-- an integer key for each target, for the ordered stream below
+numbered_targets as (
+
+    select
+        target_kind,
+        target_fraction,
+        row_number() over (order by target_kind, target_fraction) as target_id
+    from targets
+
+),
+
 -- each curve's end, its last breakpoint: the final success rate
 curves as (
 
     select
+        curve_totals.curve_id,
         exact.model,
         exact.limit_name,
         exact.facet_name,
@@ -79,6 +101,7 @@ curves as (
 curve_targets as (
 
     select
+        curves.curve_id,
         curves.model,
         curves.limit_name,
         curves.facet_name,
@@ -86,79 +109,107 @@ curve_targets as (
         curves.sample_count,
         curves.eval_budget,
         curves.final_success_rate,
-        targets.target_kind,
-        targets.target_fraction,
+        numbered_targets.target_id,
+        numbered_targets.target_kind,
+        numbered_targets.target_fraction,
         case
-            when targets.target_kind = 'absolute' then targets.target_fraction
+            when numbered_targets.target_kind = 'absolute' then numbered_targets.target_fraction
             -- a fraction of nothing is no target
             when curves.final_success_rate > 0
-                then targets.target_fraction * curves.final_success_rate
+                then numbered_targets.target_fraction * curves.final_success_rate
         end as target_rate
     from curves
-    cross join targets
+    cross join numbered_targets
+
+),
+
+-- per curve and column searched, the floors and the targets in one stream: in
+-- descending order of rate (a target after the floors equal to it), the running
+-- minimum of the limit at a target is the smallest limit whose floor reaches it
+stream as (
+
+    {% for bound in bounds -%}
+    select
+        curve_id,
+        {{ bound.id }} as bound_id,
+        {{ bound.floor }} as rate,
+        0 as is_target,
+        cast(null as bigint) as target_id,
+        limit_value
+    from floors
+    where {{ bound.floor }} is not null
+
+    union all
+
+    select
+        curve_id,
+        {{ bound.id }} as bound_id,
+        target_rate - {{ tolerance }} as rate,
+        1 as is_target,
+        target_id,
+        cast(null as {{ type_double() }}) as limit_value
+    from curve_targets
+    where target_rate is not null
+
+    {% if not loop.last %}union all
+
+    {% endif -%}
+    {%- endfor %}
+),
+
+searched as (
+
+    select
+        curve_id,
+        bound_id,
+        is_target,
+        target_id,
+        min(limit_value) over (
+            partition by curve_id, bound_id
+            order by rate desc, is_target asc
+            rows between unbounded preceding and current row
+        ) as limit_value
+    from stream
 
 ),
 
 reached as (
 
     select
-        curve_targets.model,
-        curve_targets.limit_name,
-        curve_targets.facet_name,
-        curve_targets.facet_value,
-        curve_targets.target_kind,
-        curve_targets.target_fraction,
-        curve_targets.target_rate,
-        curve_targets.final_success_rate,
-        curve_targets.sample_count,
-        curve_targets.eval_budget,
-        min(case
-            when floors.success_rate_floor >= curve_targets.target_rate - {{ tolerance }}
-                then floors.limit_value
-        end) as limit_value,
-        min(case
-            when floors.ci_upper_floor >= curve_targets.target_rate - {{ tolerance }}
-                then floors.limit_value
-        end) as limit_value_low,
-        min(case
-            when floors.ci_lower_floor >= curve_targets.target_rate - {{ tolerance }}
-                then floors.limit_value
-        end) as limit_value_high
-    from curve_targets
-    inner join floors
-        on {{ same_curve('curve_targets', 'floors') }}
-    group by
-        curve_targets.model,
-        curve_targets.limit_name,
-        curve_targets.facet_name,
-        curve_targets.facet_value,
-        curve_targets.target_kind,
-        curve_targets.target_fraction,
-        curve_targets.target_rate,
-        curve_targets.final_success_rate,
-        curve_targets.sample_count,
-        curve_targets.eval_budget
+        curve_id,
+        target_id,
+        {% for bound in bounds -%}
+        min(case when bound_id = {{ bound.id }} then limit_value end) as {{ bound.answer }}
+        {{- ',' if not loop.last }}
+        {% endfor %}
+    from searched
+    where is_target = 1
+    group by curve_id, target_id
 
 ),
 
 final as (
 
     select
-        model,
-        limit_name,
-        facet_name,
-        facet_value,
-        target_kind,
-        cast(target_fraction as {{ type_double() }}) as target_fraction,
-        cast(target_rate as {{ type_double() }}) as target_rate,
-        cast(final_success_rate as {{ type_double() }}) as final_success_rate,
-        cast(limit_value as {{ type_double() }}) as limit_value,
-        limit_value is not null as is_reached,
-        cast(limit_value_low as {{ type_double() }}) as limit_value_low,
-        cast(limit_value_high as {{ type_double() }}) as limit_value_high,
-        cast(sample_count as bigint) as sample_count,
-        cast(eval_budget as {{ type_double() }}) as eval_budget
-    from reached
+        curve_targets.model,
+        curve_targets.limit_name,
+        curve_targets.facet_name,
+        curve_targets.facet_value,
+        curve_targets.target_kind,
+        cast(curve_targets.target_fraction as {{ type_double() }}) as target_fraction,
+        cast(curve_targets.target_rate as {{ type_double() }}) as target_rate,
+        cast(curve_targets.final_success_rate as {{ type_double() }}) as final_success_rate,
+        cast(reached.limit_value as {{ type_double() }}) as limit_value,
+        reached.limit_value is not null as is_reached,
+        cast(reached.limit_value_low as {{ type_double() }}) as limit_value_low,
+        cast(reached.limit_value_high as {{ type_double() }}) as limit_value_high,
+        cast(curve_targets.sample_count as bigint) as sample_count,
+        cast(curve_targets.eval_budget as {{ type_double() }}) as eval_budget
+    from curve_targets
+    left join reached
+        on
+            curve_targets.curve_id = reached.curve_id
+            and curve_targets.target_id = reached.target_id
 
 )
 

@@ -59,14 +59,26 @@ thresholds as (
 
 ),
 
--- sample values and thresholds in one ordered stream: at a threshold, the running
--- sums cover every sample with value <= threshold (samples sort first on ties)
+-- where a threshold enters the stream: before the sample values equal to it (-1) and
+-- after them (1). Not a union of two literal rows: Spark 4 fails to ship a union
+-- inside a cross join to its executors (ClassCastException in UnionExec)
+sides as (
+
+    select 2 * step_index - 1 as stream_position
+    from ({{ integer_series(2) }}) as positions
+
+),
+
+-- sample values and thresholds in one ordered stream, each threshold twice: at
+-- position 1, after the values equal to it, the running sums cover every sample with
+-- value <= threshold; at position -1, before them, every sample strictly below it
 stream as (
 
     select
         curve_id,
         limit_value,
-        0 as is_threshold,
+        0 as stream_position,
+        cast(null as integer) as step_index,
         score_sum,
         score_square_sum,
         other_termination_weight_sum,
@@ -77,15 +89,17 @@ stream as (
     union all
 
     select
-        curve_id,
-        limit_value,
-        1 as is_threshold,
+        thresholds.curve_id,
+        thresholds.limit_value,
+        sides.stream_position,
+        thresholds.step_index,
         0 as score_sum,
         0 as score_square_sum,
         0 as other_termination_weight_sum,
         0 as cluster_size_score_sum,
         0 as cluster_square_sum
     from thresholds
+    cross join sides
 
 ),
 
@@ -93,8 +107,8 @@ running as (
 
     select
         curve_id,
-        limit_value,
-        is_threshold,
+        step_index,
+        stream_position,
         sum(score_sum) over running_window as score_sum_through,
         sum(score_square_sum) over running_window as score_square_sum_through,
         sum(other_termination_weight_sum) over running_window as other_termination_through,
@@ -103,24 +117,31 @@ running as (
     from stream
     window running_window as (
         partition by curve_id
-        order by limit_value, is_threshold
+        order by limit_value, stream_position
         rows between unbounded preceding and current row
     )
 
 ),
 
+-- each threshold's two rows side by side: the sums through it, and the failed
+-- samples strictly below it (those exactly at it are not)
 at_thresholds as (
 
-    select distinct
+    select
         curve_id,
-        limit_value,
-        score_sum_through,
-        score_square_sum_through,
-        other_termination_through,
-        cluster_size_score_sum_through,
-        cluster_square_sum_through
+        step_index,
+        max(case when stream_position = 1 then score_sum_through end) as score_sum_through,
+        max(case when stream_position = 1 then score_square_sum_through end)
+            as score_square_sum_through,
+        max(case when stream_position = -1 then other_termination_through end)
+            as other_termination_below,
+        max(case when stream_position = 1 then cluster_size_score_sum_through end)
+            as cluster_size_score_sum_through,
+        max(case when stream_position = 1 then cluster_square_sum_through end)
+            as cluster_square_sum_through
     from running
-    where is_threshold = 1
+    where stream_position != 0
+    group by curve_id, step_index
 
 ),
 
@@ -154,25 +175,15 @@ measured as (
         curves.is_unit_interval,
         at_thresholds.score_sum_through / curves.sample_count as success_rate,
         {{ curve_standard_error_sql('curves', 'at_thresholds') }} as standard_error,
-        -- failed samples strictly below the threshold: those exactly at it are not
-        -- (the difference is exact at the grid's first point; elsewhere a rounding
-        -- residue below zero is clamped)
-        greatest(
-            at_thresholds.other_termination_through
-            - coalesce(keyed_breakpoints.other_termination_weight_sum, 0),
-            0
-        ) as other_termination_rate
+        -- a running sum of non-negative weights: never below zero
+        at_thresholds.other_termination_below as other_termination_rate
     from thresholds
     inner join curves
         on thresholds.curve_id = curves.curve_id
     inner join at_thresholds
         on
             thresholds.curve_id = at_thresholds.curve_id
-            and thresholds.limit_value = at_thresholds.limit_value
-    left join keyed_breakpoints
-        on
-            thresholds.curve_id = keyed_breakpoints.curve_id
-            and thresholds.limit_value = keyed_breakpoints.limit_value
+            and thresholds.step_index = at_thresholds.step_index
     left join error_counts
         on {{ same_curve('curves', 'error_counts') }}
     cross join critical_value
