@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DB ?= budgetcurves.duckdb
 OUT ?= out
 
-.PHONY: setup demo test test-python test-dbt test-postgres test-spark lint format bench clean browser figures
+.PHONY: setup demo test test-python test-slow test-dbt test-postgres test-spark lint format bench clean browser figures
 
 setup: $(STAMP)
 
@@ -23,8 +23,20 @@ demo: setup
 
 test: setup test-python test-dbt
 
+# The fast lane, on both cores (pytest-xdist; TEST_WORKERS=0 runs in one process).
+# Each lane has its own dbt target/, logs/ and plan cache under target/ (BUDGETCURVES_TEST_DIR),
+# so `make test` and `make test-slow` can run side by side; databases are under pytest's tmp.
+TEST_WORKERS ?= 2
+PYTEST_ARGS ?=
 test-python: setup
-	$(BIN)/python -m pytest -q
+	BUDGETCURVES_TEST_DIR=target/test-fast $(BIN)/python -m pytest -q -m "not slow" \
+		-n $(TEST_WORKERS) --dist load --durations=10 $(PYTEST_ARGS)
+
+# The slow lane (CI runs it every time): the wheel in a fresh venv, the dbt package's
+# consumer, processes and kill -9, the coverage study, S3 and Chromium
+test-slow: setup
+	BUDGETCURVES_TEST_DIR=target/test-slow $(BIN)/python -m pytest -q -m slow \
+		-n $(TEST_WORKERS) --dist load --durations=10 $(PYTEST_ARGS)
 
 # dbt's own data and unit tests, on a fresh database filled from the example logs
 test-dbt: setup

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -13,8 +16,16 @@ import pytest
 from budgetcurves._project import PROJECT_DIR, run_dbt
 from budgetcurves.ingest import ingest
 
-# compiled plans go to target/ (generated, kept between local runs), not the user's cache
-os.environ.setdefault("BUDGETCURVES_CACHE_DIR", str(PROJECT_DIR / "target" / "cache"))
+# Each test process gets its own dbt target/ and logs/ and its own plan cache, under
+# BUDGETCURVES_TEST_DIR (default target/pytest; the Makefile gives each lane its own),
+# one folder per pytest-xdist worker: two processes never write dbt's partial parse,
+# manifest or a compiled plan at the same time. Generated, kept between local runs.
+# (Databases are under pytest's tmp_path, which is already per session and worker.)
+TEST_DIR = Path(os.environ.get("BUDGETCURVES_TEST_DIR", PROJECT_DIR / "target" / "pytest"))
+WORKER_DIR = TEST_DIR.resolve() / os.environ.get("PYTEST_XDIST_WORKER", "main")
+os.environ.setdefault("DBT_TARGET_PATH", str(WORKER_DIR / "target"))
+os.environ.setdefault("DBT_LOG_PATH", str(WORKER_DIR / "logs"))
+os.environ.setdefault("BUDGETCURVES_CACHE_DIR", str(WORKER_DIR / "cache"))
 
 EXAMPLE_LOGS = PROJECT_DIR / "examples" / "logs"
 EXAMPLE_EXPORT = PROJECT_DIR / "examples" / "samples.parquet"
@@ -41,10 +52,40 @@ def read_mart(db: Path) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
-def example_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("example") / "examples.duckdb"
-    build_mart(db, [EXAMPLE_LOGS])
-    return db
+def built(tmp_path_factory):
+    """Build once, check many times: ``built(logs, variables, copy)`` writes to ``copy``
+    the database of ``logs`` ingested and built (build_mart) with ``variables``.
+    Each (logs, vars) is built once per test run, by whichever pytest-xdist worker asks
+    first while the others wait on its lock, then copied: a test may write to its copy."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, which every worker's basetemp is in
+    shared = root / "built"
+    shared.mkdir(exist_ok=True)
+
+    def _built(logs: list[Path], variables: dict | None, copy: Path) -> Path:
+        key = json.dumps([[str(p) for p in logs], variables or {}, copy.name], sort_keys=True)
+        name = hashlib.sha256(key.encode()).hexdigest()[:16]
+        # the same file name as the copy: dbt's views name the database (the file's stem)
+        db, done = shared / name / copy.name, shared / name / "done"
+        db.parent.mkdir(exist_ok=True)
+        with open(shared / f"{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not done.exists():
+                db.unlink(missing_ok=True)
+                build_mart(db, logs, variables)
+                done.write_text(key)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(db, copy)
+        return copy
+
+    return _built
+
+
+@pytest.fixture(scope="session")
+def example_db(built, tmp_path_factory) -> Path:
+    """The example logs built with the default vars (this worker's copy)."""
+    return built([EXAMPLE_LOGS], None, tmp_path_factory.mktemp("example") / "examples.duckdb")
 
 
 @pytest.fixture(scope="session")

@@ -138,7 +138,12 @@ class SparkWarehouse:
 
     def ensure_landing(self) -> None:
         with _errors():
-            migrate(SPARK, self.spark.sql, lambda table: set(self._table(table).columns))
+            migrate(SPARK, self.spark.sql, self._columns_of)
+
+    def _columns_of(self, name: str) -> set[str]:
+        if not self.spark.catalog.tableExists(name, SCHEMA):
+            return set()
+        return set(self._table(name).columns)
 
     def begin(self) -> None:
         """Remember what is held back, for :meth:`rollback`."""

@@ -30,6 +30,7 @@ def _session_members(session: int) -> list[str]:
     return members
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
 @pytest.mark.parametrize("command", ["run", "build"])
 def test_nothing_outlives_a_command(tmp_path, command):

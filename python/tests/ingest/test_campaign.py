@@ -10,12 +10,16 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pytest
 
 from budgetcurves._project import run_dbt
 from budgetcurves.ingest import ingest
 
 from ..conftest import read_mart
 from ._logs import EVAL_LOGS, campaign_logs, clone_log, errored, first_samples
+
+# two refreshes race as processes: the slow lane (make test-slow)
+pytestmark = pytest.mark.slow
 
 _KEY = ["model", "limit_name", "facet_name", "facet_value", "step_index"]
 _CLI = "from budgetcurves.cli import main; raise SystemExit(main())"

@@ -137,6 +137,7 @@ def _from_scratch(tmp_path: Path, logs: Path) -> pd.DataFrame:
     return frame
 
 
+@pytest.mark.slow
 def test_kill_9_inside_a_transaction_keeps_the_old_rows(tmp_path):
     logs = tmp_path / "logs"
     made = campaign_logs(logs, 6)
@@ -166,6 +167,7 @@ def test_kill_9_inside_a_transaction_keeps_the_old_rows(tmp_path):
     pd.testing.assert_frame_equal(_samples(db), _from_scratch(tmp_path, logs))
 
 
+@pytest.mark.slow
 def test_kill_9_at_a_random_point_of_a_large_ingest(tmp_path):
     logs = tmp_path / "logs"
     campaign_logs(logs, 12, prefix="old")

@@ -12,6 +12,8 @@ from budgetcurves.ingest import ingest
 
 from ..conftest import EXAMPLE_EXPORT, EXAMPLE_LOGS
 
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("s3fs")
 pytest.importorskip("moto")
 

@@ -20,6 +20,8 @@ from budgetcurves._project import PROJECT_DIR
 
 from ..conftest import EXAMPLE_EXPORT, EXAMPLE_LOGS
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory) -> Path:
@@ -53,7 +55,9 @@ def elsewhere(tmp_path) -> Path:
 def _run(venv: Path, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["BUDGETCURVES_CACHE_DIR"] = str(cwd / "cache")
-    env.pop("BUDGETCURVES_PROJECT_DIR", None)
+    # a user's environment: no project named, and dbt's paths not those of the test run
+    for key in ("BUDGETCURVES_PROJECT_DIR", "DBT_TARGET_PATH", "DBT_LOG_PATH"):
+        env.pop(key, None)
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 

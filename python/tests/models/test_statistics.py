@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from budgetcurves._project import DbtError, run_dbt
+from budgetcurves._project import run_dbt
 from budgetcurves.ingest import ingest
 
 from ..conftest import EXAMPLE_LOGS
@@ -166,27 +166,6 @@ def test_sample_se_and_wilson_band_match_statsmodels(tmp_path):
             lower, upper = proportion_confint(x.sum(), len(x), alpha=0.05, method="wilson")
             assert (row.ci_lower, row.ci_upper) == pytest.approx((lower, upper), abs=TOLERANCE)
             assert row.standard_error == pytest.approx(np.std(x, ddof=1) / np.sqrt(len(x)))
-
-
-@pytest.mark.parametrize(
-    ("variables", "message"),
-    [
-        ({"se_method": "bootstrap"}, "se_method"),
-        ({"ci_method": "agresti"}, "ci_method"),
-        ({"facet": "difficulty"}, "facet"),
-        ({"extra_limits": ["no such column"]}, "extra_limits"),
-        ({"where": "1 = 1; drop table x"}, "where"),
-        ({"reach_targets": {"relative": [1.5]}}, "reach_targets"),
-    ],
-)
-def test_bad_vars_fail_naming_the_var(tmp_path, variables, message, capsys):
-    with pytest.raises(DbtError):
-        run_dbt(
-            ["compile", "--select", "scores_by_limit", "budget_to_reach"],
-            db=tmp_path / "x.duckdb",
-            variables=variables,
-        )
-    assert f"var '{message}'" in capsys.readouterr().out
 
 
 def test_paired_differences_match_statsmodels(stats_db, samples):

@@ -10,11 +10,14 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from budgetcurves._project import PROJECT_DIR
 from budgetcurves.cli import main
 
 from ..conftest import EXAMPLE_LOGS
+
+pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
 

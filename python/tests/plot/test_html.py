@@ -199,6 +199,7 @@ def _requests(driver) -> list[str]:
     return urls
 
 
+@pytest.mark.slow
 def test_loads_with_no_console_error_and_no_request_out(loaded, page):
     errors = [e for e in loaded.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
@@ -206,6 +207,7 @@ def test_loads_with_no_console_error_and_no_request_out(loaded, page):
     assert outside == []
 
 
+@pytest.mark.slow
 def test_the_screenshot_shows_the_curves(loaded):
     from PIL import Image
 
@@ -244,6 +246,7 @@ def _hover(driver, trace: int, point: int) -> str:
     )
 
 
+@pytest.mark.slow
 def test_hovering_a_curve_shows_its_numbers(loaded, example_db):
     mart = _mart(example_db, "total_tokens")
     rows = mart[mart.model == "mockllm/model-c"].reset_index(drop=True)
@@ -257,6 +260,7 @@ def test_hovering_a_curve_shows_its_numbers(loaded, example_db):
     assert f"n: {row.sample_count}" in text
 
 
+@pytest.mark.slow
 def test_a_legend_click_highlights_a_model(loaded, example_db):
     names = list(_names(example_db).values())
     entries = loaded.find_elements("css selector", ".legend .traces")
@@ -273,6 +277,7 @@ def test_a_legend_click_highlights_a_model(loaded, example_db):
     assert set(opacity) == {1}
 
 
+@pytest.mark.slow
 def test_the_selector_shows_another_limit(loaded, example_db):
     names = list(_names(example_db).values())
     from selenium.webdriver.support.ui import Select

@@ -10,6 +10,8 @@ import pytest
 
 from budgetcurves._project import PROJECT_DIR
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def coverage():
