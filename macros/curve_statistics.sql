@@ -182,3 +182,15 @@
     {{ band_bound_sql(ci_method(), 1, 'success_rate', 'standard_error', n_eff, z, 'is_unit_interval') }} as band_upper,
     {{ band_method_sql(ci_method(), 'is_unit_interval') }} as ci_method
 {%- endmacro %}
+
+{#- `value` (a SQL expression) as a double, clipped to [low, high] where `is_bounded`
+    (a SQL boolean), null where null: one column of clipped_band_columns_sql's kind. -#}
+{% macro clipped_sql(value, is_bounded, low=0, high=1) -%}
+    {%- if low is not number or high is not number or not low < high -%}
+        {{ exceptions.raise_compiler_error("clipped_sql: low and high must be numbers with low < high, got '" ~ low ~ "' and '" ~ high ~ "'") }}
+    {%- endif -%}
+    cast(case
+        when {{ value }} is null or not {{ is_bounded }} then {{ value }}
+        else least(greatest({{ value }}, {{ low }}), {{ high }})
+    end as {{ budgetcurves.type_double() }})
+{%- endmacro %}

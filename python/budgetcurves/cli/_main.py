@@ -372,7 +372,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         return status
     build_compiled(args)
     cmd_plot(args)
+    if not args.quiet:
+        _say_headroom(args)
     return status
+
+
+def _say_headroom(args: argparse.Namespace) -> None:
+    """Would more budget help? A line per model from budget_headroom, for the limit
+    drawn: the gain over the last doubling, and what the eval's own limit leaves open."""
+    from .._headroom import headroom_lines
+
+    with duckdb.connect(args.db, read_only=True) as con:
+        for line in headroom_lines(con, args.limit or "total_tokens"):
+            print(one_line(line))
 
 
 # ----------------------------------------------------------------------------- parser

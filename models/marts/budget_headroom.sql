@@ -1,0 +1,293 @@
+{#- Would more budget buy more success? Per curve (model x limit x facet): the rate
+    at the curve's end B (the largest value among its samples), the gain over its
+    last doubling, rate(B) - rate(B / 2) = the mean over the curve's n samples of
+    x_i = score_i [B/2 < v_i <= B], with its standard error (var `se_method`) and
+    band (normal; Student's t with C - 1 degrees of freedom with the clustered
+    standard error, as paired_differences_by_limit), and the bounds beyond the
+    eval's own budget: the censored samples (stopped by the eval's limit on this
+    resource with a score below 1: unknown with more budget) counted as failures
+    (today's final rate) or at the score 1. docs/statistics.md has the reasoning. -#}
+{%- set is_clustered = se_method() == 'clustered' -%}
+
+with
+
+limits_long as (
+
+    select * from {{ ref('int_samples__limits_long') }}
+
+),
+
+-- each sample with its curve's end B
+with_end as (
+
+    select
+        *,
+        max(limit_value) over (
+            partition by limit_name, facet_name, facet_value, model
+        ) as final_limit_value
+    from limits_long
+
+),
+
+-- what each sample adds to the gain (its score if its value is in the last doubling)
+-- and to the optimistic bound (1 if censored, else its score)
+valued as (
+
+    select
+        limit_name,
+        facet_name,
+        facet_value,
+        model,
+        question_task,
+        sample_id,
+        final_limit_value,
+        score,
+        case when limit_value > final_limit_value / 2 then score else 0 end as gain_score,
+        case when is_stopped_by_eval_budget and score < 1 then 1 else 0 end as is_censored,
+        case
+            when is_stopped_by_eval_budget and score < 1 then cast(1 as {{ type_double() }})
+            else score
+        end as optimistic_score
+    from with_end
+
+),
+
+curve_sums as (
+
+    select
+        limit_name,
+        facet_name,
+        facet_value,
+        model,
+        max(final_limit_value) as final_limit_value,
+        count(*) as sample_count,
+        sum(score) as score_sum,
+        sum(score * score) as score_square_sum,
+        sum(gain_score) as gain_sum,
+        sum(gain_score * gain_score) as gain_square_sum,
+        sum(optimistic_score) as optimistic_sum,
+        sum(optimistic_score * optimistic_score) as optimistic_square_sum,
+        sum(is_censored) as censored_count,
+        min(score) >= 0 and max(score) <= 1 as is_unit_interval
+    from valued
+    group by limit_name, facet_name, facet_value, model
+
+),
+
+{% if is_clustered -%}
+-- a curve's clusters are its questions: each one's size and sums
+questions as (
+
+    select
+        limit_name,
+        facet_name,
+        facet_value,
+        model,
+        count(*) as question_size,
+        sum(score) as score_sum,
+        sum(gain_score) as gain_sum,
+        sum(optimistic_score) as optimistic_sum
+    from valued
+    group by limit_name, facet_name, facet_value, model, question_task, sample_id
+
+),
+
+cluster_sums as (
+
+    select
+        limit_name,
+        facet_name,
+        facet_value,
+        model,
+        count(*) as cluster_count,
+        sum(question_size * question_size) as cluster_size_sum,
+        sum(question_size * score_sum) as cluster_size_score_sum,
+        sum(score_sum * score_sum) as cluster_square_sum,
+        sum(question_size * gain_sum) as cluster_size_gain_sum,
+        sum(gain_sum * gain_sum) as cluster_gain_square_sum,
+        sum(question_size * optimistic_sum) as cluster_size_optimistic_sum,
+        sum(optimistic_sum * optimistic_sum) as cluster_optimistic_square_sum
+    from questions
+    group by limit_name, facet_name, facet_value, model
+
+),
+
+{% else -%}
+-- with se_method `sample` no statistic needs the questions
+cluster_sums as (
+
+    select
+        limit_name,
+        facet_name,
+        facet_value,
+        model,
+        cast(null as bigint) as cluster_count,
+        cast(null as bigint) as cluster_size_sum,
+        cast(null as {{ type_double() }}) as cluster_size_score_sum,
+        cast(null as {{ type_double() }}) as cluster_square_sum,
+        cast(null as {{ type_double() }}) as cluster_size_gain_sum,
+        cast(null as {{ type_double() }}) as cluster_gain_square_sum,
+        cast(null as {{ type_double() }}) as cluster_size_optimistic_sum,
+        cast(null as {{ type_double() }}) as cluster_optimistic_square_sum
+    from curve_sums
+
+),
+
+{% endif -%}
+curves as (
+
+    select
+        curve_sums.*,
+        cluster_sums.cluster_count,
+        cluster_sums.cluster_size_sum,
+        cluster_sums.cluster_size_score_sum,
+        cluster_sums.cluster_square_sum,
+        cluster_sums.cluster_size_gain_sum,
+        cluster_sums.cluster_gain_square_sum,
+        cluster_sums.cluster_size_optimistic_sum,
+        cluster_sums.cluster_optimistic_square_sum
+    from curve_sums
+    inner join cluster_sums
+        on {{ same_curve('curve_sums', 'cluster_sums') }}
+
+),
+
+{% if is_clustered -%}
+-- Student's t with C - 1 degrees of freedom for the gain's band, one per question count
+critical_values as (
+
+    {{ t_scores(ci_level(), 'curves', 'cluster_count - 1') }}
+
+),
+
+{% endif -%}
+-- the z of the other bands, computed once
+critical_value as (
+
+    select {{ z_score(ci_level()) }} as z
+
+),
+
+{%- set common = {
+    'n': 'curves.sample_count',
+    'cluster_count': 'curves.cluster_count',
+    'cluster_size_sum': 'curves.cluster_size_sum',
+} %}
+
+measured as (
+
+    select
+        curves.limit_name,
+        curves.facet_name,
+        curves.facet_value,
+        curves.model,
+        curves.sample_count,
+        curves.cluster_count,
+        curves.cluster_size_sum,
+        curves.final_limit_value,
+        curves.censored_count,
+        curves.is_unit_interval,
+        critical_value.z,
+        curves.score_sum / curves.sample_count as final_success_rate,
+        curves.gain_sum / curves.sample_count as gain_last_doubling,
+        curves.optimistic_sum / curves.sample_count as optimistic_rate,
+        {{ standard_error_sql(se_method(), dict(common, **{
+            'score_sum': 'curves.score_sum',
+            'score_square_sum': 'curves.score_square_sum',
+            'cluster_size_score_sum': 'curves.cluster_size_score_sum',
+            'cluster_square_sum': 'curves.cluster_square_sum',
+        })) }} as final_standard_error,
+        {{ standard_error_sql(se_method(), dict(common, **{
+            'score_sum': 'curves.gain_sum',
+            'score_square_sum': 'curves.gain_square_sum',
+            'cluster_size_score_sum': 'curves.cluster_size_gain_sum',
+            'cluster_square_sum': 'curves.cluster_gain_square_sum',
+        })) }} as gain_standard_error,
+        {{ standard_error_sql(se_method(), dict(common, **{
+            'score_sum': 'curves.optimistic_sum',
+            'score_square_sum': 'curves.optimistic_square_sum',
+            'cluster_size_score_sum': 'curves.cluster_size_optimistic_sum',
+            'cluster_square_sum': 'curves.cluster_optimistic_square_sum',
+        })) }} as optimistic_standard_error,
+        {%- if is_clustered %}
+        critical_values.t_score as gain_critical_value
+        {%- else %}
+        critical_value.z as gain_critical_value
+        {%- endif %}
+    from curves
+    cross join critical_value
+    {%- if is_clustered %}
+    left join critical_values
+        on curves.cluster_count - 1 = critical_values.df
+    {%- endif %}
+
+),
+
+-- the Wilson band's effective sample size: n, or n / deff with clustered errors
+effective as (
+
+    select
+        *,
+        {%- if is_clustered %}
+        sample_count / {{ design_effect_sql('final_success_rate', 'final_standard_error', 'sample_count', 'cluster_size_sum') }}
+            as final_sample_size,
+        sample_count / {{ design_effect_sql('optimistic_rate', 'optimistic_standard_error', 'sample_count', 'cluster_size_sum') }}
+            as optimistic_sample_size
+        {%- else %}
+        sample_count as final_sample_size,
+        sample_count as optimistic_sample_size
+        {%- endif %}
+    from measured
+
+),
+
+banded as (
+
+    select
+        *,
+        gain_last_doubling - gain_critical_value * gain_standard_error as gain_lower,
+        gain_last_doubling + gain_critical_value * gain_standard_error as gain_upper,
+        {{ band_bound_sql(ci_method(), -1, 'final_success_rate', 'final_standard_error', 'final_sample_size', 'z', 'is_unit_interval') }} as final_lower,
+        {{ band_bound_sql(ci_method(), 1, 'final_success_rate', 'final_standard_error', 'final_sample_size', 'z', 'is_unit_interval') }} as final_upper,
+        {{ band_bound_sql(ci_method(), -1, 'optimistic_rate', 'optimistic_standard_error', 'optimistic_sample_size', 'z', 'is_unit_interval') }} as optimistic_lower,
+        {{ band_bound_sql(ci_method(), 1, 'optimistic_rate', 'optimistic_standard_error', 'optimistic_sample_size', 'z', 'is_unit_interval') }} as optimistic_upper
+    from effective
+
+),
+
+final as (
+
+    select
+        model,
+        limit_name,
+        facet_name,
+        facet_value,
+        cast(sample_count as bigint) as sample_count,
+        cast(final_limit_value as {{ type_double() }}) as final_limit_value,
+        cast(final_success_rate as {{ type_double() }}) as final_success_rate,
+        cast(gain_last_doubling as {{ type_double() }}) as gain_last_doubling,
+        cast(gain_standard_error as {{ type_double() }}) as gain_standard_error,
+        -- a difference of two rates of scores in [0, 1] lies in [-1, 1]
+        {{ clipped_sql('gain_lower', 'is_unit_interval', low=-1) }} as gain_ci_lower,
+        {{ clipped_sql('gain_upper', 'is_unit_interval', low=-1) }} as gain_ci_upper,
+        coalesce(gain_lower > 0, false) as is_still_rising,
+        cast(censored_count as bigint) as censored_count,
+        cast(final_success_rate as {{ type_double() }}) as rate_if_censored_fail,
+        {{ clipped_sql('final_lower', 'is_unit_interval') }} as rate_if_censored_fail_lower,
+        {{ clipped_sql('final_upper', 'is_unit_interval') }} as rate_if_censored_fail_upper,
+        -- null where a score is outside [0, 1]: "at the score 1" is no bound there
+        cast(case when is_unit_interval then optimistic_rate end as {{ type_double() }})
+            as rate_if_censored_succeed,
+        cast(case when is_unit_interval then {{ clipped_sql('optimistic_lower', 'true') }} end
+            as {{ type_double() }}) as rate_if_censored_succeed_lower,
+        cast(case when is_unit_interval then {{ clipped_sql('optimistic_upper', 'true') }} end
+            as {{ type_double() }}) as rate_if_censored_succeed_upper,
+        cast({{ ci_level() }} as {{ type_double() }}) as ci_level,
+        '{{ se_method() }}' as se_method,
+        {{ band_method_sql(ci_method(), 'is_unit_interval') }} as ci_method,
+        cast(cluster_count as bigint) as cluster_count
+    from banded
+
+)
+
+select * from final
