@@ -1,7 +1,7 @@
 """Answers without a dbt run: the project's SQL, compiled once by dbt, run by DuckDB.
 
 The dbt models stay the only definition of the SQL. The first time a project, a
-set of vars, a database name and a dbt version meet, dbt loads the seeds and the
+set of vars and a dbt version meet, dbt loads the seeds and the
 staging views on a scratch database and compiles the project; what it compiled is
 kept in the user's cache as a *plan*: every model's and data test's SQL in DAG
 order, each model's materialization and enforced contract, and the seeds' rows as
@@ -25,7 +25,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,11 @@ PLAN_FORMAT = 1
 PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
 #: The database a plan runs in when no file is named (an in-memory DuckDB of this name).
 MEMORY_DATABASE = "budgetcurves"
+#: The catalog name every plan is compiled against (dbt writes the database's name into
+#: every relation). A plan runs on a database of any name: this one quoted name is
+#: replaced by that database's, so one plan serves every file and no new file name
+#: costs a compile.
+PLAN_CATALOG = "budgetcurves_plan_catalog"
 
 
 class DataTestError(DbtError):
@@ -82,6 +87,22 @@ class Plan:
     folder: Path
     database: str
     steps: list[Step] = field(default_factory=list)
+
+    def on(self, database: str) -> Plan:
+        """This plan for a database named ``database``: every relation's catalog, which
+        dbt wrote as the plan's, renamed (the SQL is otherwise the same)."""
+        if database == self.database:
+            return self
+        old, new = _quote(self.database) + ".", _quote(database) + "."
+        steps = [
+            replace(
+                step,
+                relation=step.relation.replace(old, new),
+                sql=step.sql if step.kind == "seed" else step.sql.replace(old, new),
+            )
+            for step in self.steps
+        ]
+        return Plan(self.folder, database, steps)
 
     def relation(self, name: str) -> str:
         """The quoted relation a model or seed of the plan builds."""
@@ -238,12 +259,11 @@ def project_fingerprint(project: Path = PROJECT_DIR) -> str:
 
 def plan_key(
     variables: Mapping[str, Any],
-    database: str,
     project: Path = PROJECT_DIR,
     kind: str = "plan",
 ) -> str:
-    """What a plan is valid for: the project's files, the vars, the database's name
-    (dbt writes it into every relation), the adapter and the versions involved."""
+    """What a plan is valid for: the project's files, the vars, the adapter and the
+    versions involved (not the database's name: see :meth:`Plan.on`)."""
     identity = {
         "kind": kind,
         "format": PLAN_FORMAT,
@@ -254,7 +274,6 @@ def plan_key(
         "duckdb": duckdb.__version__,
         "project": project_fingerprint(project),
         "vars": dict(variables),
-        "database": database,
     }
     text = json.dumps(identity, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
@@ -262,19 +281,20 @@ def plan_key(
 
 def compiled_plan(variables: Mapping[str, Any], database: str = MEMORY_DATABASE) -> Plan:
     """The plan for ``variables`` on a database named ``database``: read from the
-    cache, or compiled by dbt and cached (a few seconds, once).
+    cache, or compiled by dbt and cached (a few seconds, once per set of vars, for
+    every database name).
 
     Raises :class:`budgetcurves._project.DbtError` when dbt rejects the project or
     the vars (a var check failing at compile time names the var).
     """
     root = cache_dir() / "compiled"
-    folder = root / plan_key(variables, database)
+    folder = root / plan_key(variables)
     plan = _read_plan(folder)
     if plan is not None:
-        return plan
+        return plan.on(database)
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=root, prefix=".compiling-") as scratch:
-        built = _compile(Path(scratch), variables, database)
+        built = _compile(Path(scratch), variables, PLAN_CATALOG)
         try:  # the rename is atomic: a reader sees the whole plan or none
             built.rename(folder)
         except OSError:  # another process cached the same plan first: keep theirs
@@ -282,7 +302,7 @@ def compiled_plan(variables: Mapping[str, Any], database: str = MEMORY_DATABASE)
                 raise
     plan = _read_plan(folder)
     assert plan is not None
-    return plan
+    return plan.on(database)
 
 
 def _read_plan(folder: Path) -> Plan | None:
@@ -336,7 +356,7 @@ def _seed_rows(steps: list[Step], db: Path, paths: list[str]) -> Path:
     """The folder of every seed's rows as Parquet, for this project: loaded by
     ``dbt seed`` into ``db`` (with the seeds' configured column types) the first
     time, then kept beside the plans."""
-    folder = cache_dir() / "seeds" / plan_key({}, "", kind="seeds")
+    folder = cache_dir() / "seeds" / plan_key({}, kind="seeds")
     if folder.is_dir():
         return folder
     run_dbt(["seed", *paths], db=db, quiet=True)

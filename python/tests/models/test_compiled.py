@@ -106,17 +106,16 @@ def test_a_plan_is_compiled_once_then_read_from_the_cache(tmp_path, monkeypatch)
         compiled_plan({"steps": 8})
 
 
-def test_the_plan_key_follows_the_project_files_vars_and_database(tmp_path):
+def test_the_plan_key_follows_the_project_files_and_vars(tmp_path):
     project = tmp_path / "project"
     shutil.copytree(PROJECT_DIR / "models", project / "models")
     shutil.copy(PROJECT_DIR / "dbt_project.yml", project)
-    key = plan_key({"steps": 5}, "budgetcurves", project)
-    assert plan_key({"steps": 5}, "budgetcurves", project) == key
-    assert plan_key({"steps": 6}, "budgetcurves", project) != key
-    assert plan_key({"steps": 5}, "other", project) != key
+    key = plan_key({"facet": "epoch"}, project)
+    assert plan_key({"facet": "epoch"}, project) == key
+    assert plan_key({"facet": "log"}, project) != key
     mart = project / "models" / "marts" / "scores_by_limit.sql"
     mart.write_text(mart.read_text() + "\n-- edited\n")
-    assert plan_key({"steps": 5}, "budgetcurves", project) != key
+    assert plan_key({"facet": "epoch"}, project) != key
 
 
 def test_bad_vars_are_named_when_compiling(tmp_path, monkeypatch):
