@@ -1,4 +1,4 @@
-{#- `project_var('steps')` checked: a whole number >= 2. -#}
+{#- `project_var('steps')` checked: a whole number >= 2 and <= max_grid_steps(). -#}
 {% macro grid_steps() -%}
     {%- set steps = project_var('steps') -%}
     {%- if steps is string and steps | trim | int(-1) | string == steps | trim -%}
@@ -6,6 +6,9 @@
     {%- endif -%}
     {%- if steps is not number or steps is boolean or steps != steps | int or steps < 2 -%}
         {{ exceptions.raise_compiler_error("var 'steps' must be a whole number >= 2, got '" ~ steps ~ "'") }}
+    {%- endif -%}
+    {%- if steps > budgetcurves.max_grid_steps() -%}
+        {{ exceptions.raise_compiler_error("var 'steps' must be at most " ~ budgetcurves.max_grid_steps() ~ ", got '" ~ steps ~ "'") }}
     {%- endif -%}
     {{ return(steps | int) }}
 {%- endmacro %}
@@ -19,8 +22,13 @@
     {{ return(scale) }}
 {%- endmacro %}
 
-{#- `project_var('ci_level')` checked: a number strictly between 0 and 1. -#}
+{#- The band's confidence level as SQL: the options row's (option_sql). -#}
 {% macro ci_level() -%}
+    {{ return(budgetcurves.option_sql('ci_level', ci_level_value())) }}
+{%- endmacro %}
+
+{#- `project_var('ci_level')` checked: a number strictly between 0 and 1. -#}
+{% macro ci_level_value() -%}
     {%- set level = project_var('ci_level') -%}
     {%- if level is string -%}{%- set level = level | trim | float(-1) -%}{%- endif -%}
     {%- if level is not number or level is boolean or not (0 < level < 1) -%}
