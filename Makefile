@@ -64,8 +64,10 @@ format: setup
 # 1e7 and 1e8 are opt-in: make bench BENCH_SIZES=1e5,1e6,1e7 (1e8 skips the reference)
 BENCH_SIZES ?= 1e5,1e6
 BENCH_REPEAT ?= 3
+# one section or a few: make bench BENCH_ONLY=session,interactive
+BENCH_ONLY ?= table,sql,floor,logs,refresh,demo,interactive,session
 bench: setup
-	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) --repeat $(BENCH_REPEAT)
+	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) --repeat $(BENCH_REPEAT) --only $(BENCH_ONLY)
 
 # How often each band covers a known true curve: simulated evals, one build with the
 # replicates as a facet (about a minute); the table and figure of docs/statistics.md

@@ -416,6 +416,7 @@ def _seed_rows(steps: list[Step], db: Path, paths: list[str]) -> Path:
     if folder.is_dir():
         return folder
     run_dbt(["seed", *paths], db=db, quiet=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(dir=folder.parent.parent, prefix=".seeding-"))
     with duckdb.connect(str(db), read_only=True) as con:
         for step in steps:
