@@ -1,16 +1,19 @@
-{#- `project_var('steps')` checked: a whole number >= 2 and <= max_grid_steps(). -#}
+{#- `project_var('steps')` checked: a whole number from 2 to grid_max_steps() (README:
+    past it a build takes minutes and the database grows by gigabytes). -#}
 {% macro grid_steps() -%}
     {%- set steps = project_var('steps') -%}
     {%- if steps is string and steps | trim | int(-1) | string == steps | trim -%}
         {%- set steps = steps | trim | int -%}
     {%- endif -%}
-    {%- if steps is not number or steps is boolean or steps != steps | int or steps < 2 -%}
-        {{ exceptions.raise_compiler_error("var 'steps' must be a whole number >= 2, got '" ~ steps ~ "'") }}
-    {%- endif -%}
-    {%- if steps > budgetcurves.max_grid_steps() -%}
-        {{ exceptions.raise_compiler_error("var 'steps' must be at most " ~ budgetcurves.max_grid_steps() ~ ", got '" ~ steps ~ "'") }}
+    {%- if steps is not number or steps is boolean or steps != steps | int or steps < 2 or steps > grid_max_steps() -%}
+        {{ exceptions.raise_compiler_error("var 'steps' must be a whole number from 2 to " ~ grid_max_steps() ~ ", got '" ~ steps ~ "'") }}
     {%- endif -%}
     {{ return(steps | int) }}
+{%- endmacro %}
+
+{#- The most thresholds per limit the var `steps` may ask for. -#}
+{% macro grid_max_steps() -%}
+    {{ return(10000) }}
 {%- endmacro %}
 
 {#- `project_var('scale')` checked: auto, log or linear. -#}

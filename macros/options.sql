@@ -22,12 +22,6 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The largest `steps`: the grid's thresholds are the first `steps` rows of a series
-    this long, so the SQL does not depend on the value. -#}
-{% macro max_grid_steps() -%}
-    {{ return(100000) }}
-{%- endmacro %}
-
 {#- The condition that limit `limit_name` is one the curves are built for. -#}
 {% macro limit_is_chosen_sql(limit_name) -%}
     {%- if is_unit_test() -%}

@@ -147,7 +147,7 @@
         {%- for row in counts.rows -%}{%- do seen.append(row[0] ~ ' (' ~ row[1] ~ ')') -%}{%- endfor -%}
         {%- set why = "none of the " ~ loaded ~ " samples loaded is from a log whose status the var statuses keeps (" ~ project_var('statuses') ~ "); the logs' statuses: " ~ seen | join(', ') -%}
     {%- elif samples_where() and run_query(
-        'select count(*) from ' ~ samples ~ ' where log_status in (' ~ statuses_list_sql() ~ ') and (' ~ samples_where() ~ ')'
+        'select count(*) from (select * from ' ~ samples ~ ' where (' ~ samples_where() ~ ')) as bc_where where log_status in (' ~ statuses_list_sql() ~ ')'
     ).columns[0].values()[0] == 0 -%}
         {%- set why = "the var where (" ~ samples_where() ~ ") leaves none of the " ~ kept | sum ~ " samples the var statuses keeps" -%}
     {%- else -%}

@@ -24,14 +24,21 @@ prices as (
 
 ),
 
-kept_samples as (
+-- the var `where` in a CTE of its own, before the status filter: a condition that
+-- closes its parentheses (`1=1) or (1=1`) widens this CTE only, never the filter below
+samples_where as (
 
     select * from samples
-    where
-        log_status in ({{ statuses_sql() }})
-        {%- if where %}
-        and ({{ where }})
-        {%- endif %}
+    {%- if where %}
+    where ({{ where }})
+    {%- endif %}
+
+),
+
+kept_samples as (
+
+    select * from samples_where
+    where log_status in ({{ statuses_sql() }})
 
 ),
 

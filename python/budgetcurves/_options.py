@@ -29,8 +29,8 @@ VALUE_DEFAULTS: dict[str, Any] = {
     "statuses": ["success"],
     "limits": None,
 }
-#: The largest ``steps`` (macros/options.sql, max_grid_steps).
-MAX_STEPS = 100_000
+#: The largest ``steps`` (macros/grid_options.sql, grid_max_steps).
+MAX_STEPS = 10_000
 #: The built-in limits (macros/budget_limits.sql, builtin_budget_limits).
 BUILTIN_LIMITS = ("total_tokens", "total_time", "working_time", "message_count", "cost")
 #: The relations a plan binds from the options instead of running their SQL.
@@ -104,10 +104,10 @@ def _steps(value: Any) -> int:
     steps = value
     if isinstance(steps, str) and re.fullmatch(r"[+-]?\d+", steps.strip()):
         steps = int(steps.strip())
-    if not _is_number(steps) or steps != int(steps) or steps < 2:
-        raise OptionError(f"var 'steps' must be a whole number >= 2, got '{_text(steps)}'")
-    if steps > MAX_STEPS:
-        raise OptionError(f"var 'steps' must be at most {MAX_STEPS}, got '{_text(steps)}'")
+    if not _is_number(steps) or steps != int(steps) or not 2 <= steps <= MAX_STEPS:
+        raise OptionError(
+            f"var 'steps' must be a whole number from 2 to {MAX_STEPS}, got '{_text(steps)}'"
+        )
     return int(steps)
 
 

@@ -121,6 +121,16 @@ def run_dbt(
             _release_duckdb()
     if not result.success:
         reason = f": {result.exception}" if result.exception else ""
+        # a node's error (a var checked at run time, as extra_limits against the
+        # staged columns) is in the node's result, not in result.exception
+        nodes = getattr(result.result, "results", None) or []
+        failed = [
+            str(node.message)
+            for node in nodes
+            if str(getattr(node.status, "value", node.status)) == "error" and node.message
+        ]
+        if failed and not reason:
+            reason = ": " + "; ".join(failed)
         raise DbtError(f"dbt {' '.join(command)} failed{reason}")
     return result
 

@@ -18,6 +18,7 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt_common.exceptions import DbtRuntimeError
 from duckdb import DuckDBPyConnection
 
+from ._errors import one_line
 from .ingest import ensure_landing, ingest
 
 
@@ -30,11 +31,11 @@ class Plugin(BasePlugin):
         if not self.logs:
             return
         summary = ingest([self.logs], conn)
-        print(f"budgetcurves plugin: {self.logs}: {summary.line()}", file=sys.stderr)
+        print(f"budgetcurves plugin: {one_line(self.logs)}: {summary.line()}", file=sys.stderr)
         for note in summary.notes:
-            print(f"budgetcurves plugin: note: {note}", file=sys.stderr)
+            print(f"budgetcurves plugin: note: {one_line(note)}", file=sys.stderr)
         if summary.nothing_read:
             reasons = "; ".join(str(error) for error in summary.errors)
             raise DbtRuntimeError(f"var inspect_logs: nothing could be read: {reasons}")
         for error in summary.errors:
-            print(f"budgetcurves plugin: error: {error}", file=sys.stderr)
+            print(f"budgetcurves plugin: error: {one_line(str(error))}", file=sys.stderr)

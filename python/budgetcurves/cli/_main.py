@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
 import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ import duckdb
 
 from .. import __version__
 from .._compiled import DataTestError
-from .._errors import WarehouseError
+from .._errors import ForeignTable, WarehouseError, one_line
 from .._project import DEFAULT_DB, PROJECT_DIR, DbtError, build_command, run_dbt
 
 if TYPE_CHECKING:  # the ingest package is imported by the commands that use it
@@ -40,7 +41,7 @@ class DatabaseBusy(Exception):
 
 
 def _err(message: str) -> None:
-    print(f"budgetcurves: error: {message}", file=sys.stderr)
+    print(f"budgetcurves: error: {one_line(message)}", file=sys.stderr)
 
 
 def _connect(db: str, wait: float) -> duckdb.DuckDBPyConnection:
@@ -70,16 +71,12 @@ def _connect(db: str, wait: float) -> duckdb.DuckDBPyConnection:
 # ----------------------------------------------------------------------------- commands
 
 
-#: Where ``ingest`` and ``forget`` write: profiles.yml's targets of the same names.
-TARGETS = ("duckdb", "postgres", "spark")
-
-
 @contextmanager
 def _open_warehouse(args: argparse.Namespace) -> Iterator[Warehouse]:
     """The landing tables of ``--target`` (docs/warehouses.md), closed on exit:
-    ``duckdb``, the file ``--db``; ``postgres``, the database libpq's PGHOST, PGPORT,
-    PGUSER, PGPASSWORD, PGDATABASE name; ``spark``, the local metastore under
-    BUDGETCURVES_SPARK_DIR."""
+    ``duckdb``, the file ``--db``; any other name, that output of the dbt profile
+    (``postgres``, ``spark``, ``spark_thrift``, ``databricks``, or one of the user's),
+    opened by its type (``budgetcurves.ingest._targets``)."""
     target = getattr(args, "target", "duckdb")
     if target == "duckdb":
         from ..ingest import DuckDBWarehouse
@@ -92,34 +89,31 @@ def _open_warehouse(args: argparse.Namespace) -> Iterator[Warehouse]:
         finally:
             duck.close()
         return
-    try:
-        if target == "postgres":
-            import psycopg2  # noqa: F401  (missing: say which extra to install)
-        else:
-            import pyspark  # noqa: F401
-    except ImportError:
-        raise UserError(
-            f"--target {target} needs budgetcurves[{target}]: pip install 'budgetcurves[{target}]'"
-        ) from None
-    if target == "postgres":
-        from ..ingest import PostgresWarehouse
-
-        with PostgresWarehouse.connect() as postgres:
-            yield postgres
-        return
-    from ..ingest import SparkWarehouse, spark_session
+    from ..ingest._targets import TargetError, open_target
 
     # pyspark 4 warns on every Arrow conversion that it has not been tested with pandas 3
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
-    spark = spark_session()
-    try:
-        yield SparkWarehouse(spark)
-    finally:
-        spark.stop()
+    with ExitStack() as stack:
+        try:
+            warehouse = stack.enter_context(open_target(target))
+        except TargetError as exc:
+            raise UserError(str(exc)) from None
+        yield warehouse
+
+
+def _check_paths(paths: Sequence[str], what: str) -> None:
+    """A usage error, before the database is opened: an empty path (which Python
+    takes for the working folder, loading or forgetting everything under it)."""
+    if any(not path for path in paths):
+        raise UserError(
+            f"{what}: an empty path ('') names no file or folder; give '.' for the working folder"
+        )
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ..ingest import ProgressBar, ingest
+
+    _check_paths(args.logs, "LOGS")
 
     # a bar only on a terminal; cron and CI get the one summary line
     bar = ProgressBar() if not (args.quiet or args.json) and sys.stderr.isatty() else None
@@ -138,16 +132,21 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return _report(summary, args)
 
 
-def _report(summary: IngestSummary, args: argparse.Namespace) -> int:
-    """Print what an ingest or forget did; its exit code."""
+def _report(
+    summary: IngestSummary,
+    args: argparse.Namespace,
+    line: Callable[[IngestSummary], str] | None = None,
+) -> int:
+    """Print what an ingest or forget did (``line``: the summary line, default an
+    ingest's); its exit code."""
     for error in summary.errors:
         _err(str(error))
     if args.json:
         print(json.dumps(summary.as_dict()))
     elif not args.quiet:
         for note in summary.notes:
-            print(f"budgetcurves: note: {note}", file=sys.stderr)
-        print(summary.line())
+            print(f"budgetcurves: note: {one_line(note)}", file=sys.stderr)
+        print(one_line(line(summary) if line is not None else summary.line()))
     if summary.nothing_read:
         return EXIT_NOTHING_READ
     return EXIT_BAD_INPUT if summary.errors else 0
@@ -156,9 +155,20 @@ def _report(summary: IngestSummary, args: argparse.Namespace) -> int:
 def cmd_forget(args: argparse.Namespace) -> int:
     from ..ingest import forget
 
+    _check_paths(args.paths, "PATH")
+    if getattr(args, "target", "duckdb") == "duckdb" and args.db and not Path(args.db).exists():
+        # forgetting needs something loaded: a misspelt --db is not a new database
+        raise UserError(f"{args.db}: no such database (nothing was loaded into it)")
     with _open_warehouse(args) as warehouse:
         summary = forget(args.paths, warehouse)
-    return _report(summary, args)
+    return _report(summary, args, _forget_line)
+
+
+def _forget_line(summary: IngestSummary) -> str:
+    return (
+        f"forget: {summary.files_pruned} files forgotten, {summary.samples_removed} samples "
+        f"removed, {summary.files_bad} paths named no loaded file in {summary.seconds:.2f}s"
+    )
 
 
 def _project_vars() -> list[str]:
@@ -215,7 +225,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     _check_database(args)
     _plain_dbt_output()
     command = build_command(unit_tests=args.unit_tests)
-    run_dbt(command, db=args.db, variables=_build_vars(args), quiet=args.quiet)
+    # --db names a DuckDB file: its target, whatever DBT_TARGET says (README)
+    run_dbt(command, db=args.db, variables=_build_vars(args), quiet=args.quiet, target="duckdb")
     return 0
 
 
@@ -235,6 +246,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     out = _plot_out(args)
     if out.suffix.lower() == ".html":
         return _plot_html(args, out)
+    _check_size(args)
     try:
         frame = read_scores(args.db, limit=args.limit, facet=args.facet)
         plot = scores_by_limit(
@@ -242,14 +254,25 @@ def cmd_plot(args: argparse.Namespace) -> int:
         )
     except (ValueError, FileNotFoundError) as exc:
         raise UserError(str(exc)) from None
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        plot.save(out, verbose=False)
-    except OSError as exc:
-        raise UserError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
+    with _as_user_errors(out), _written_whole(out) as partial:
+        plot.save(partial, verbose=False)
     if not args.quiet:
-        print(f"plot: wrote {out}")
+        print(f"plot: wrote {one_line(str(out))}")
     return 0
+
+
+@contextmanager
+def _written_whole(out: Path) -> Iterator[Path]:
+    """A temporary name beside ``out`` to write to, renamed to ``out`` only once
+    written whole: a failure (a size matplotlib refuses, a full disk, Ctrl-C) leaves
+    any earlier ``out`` as it was and no broken file."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.stem}.partial-{os.getpid()}{out.suffix}")
+    try:
+        yield partial
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -268,22 +291,23 @@ def _plot_html(args: argparse.Namespace, out: Path) -> int:
     """Every limit of the mart on one offline page (a selector picks the limit)."""
     from ..plot._html import write_report
 
-    with _as_user_errors(out):
-        out.parent.mkdir(parents=True, exist_ok=True)
-        figures = write_report(args.db, out, facet=args.facet, title=args.title)
+    with _as_user_errors(out), _written_whole(out) as partial:
+        figures = write_report(args.db, partial, facet=args.facet, title=args.title)
     if not args.quiet:
-        print(f"plot: wrote {out} ({figures} figures)")
+        print(f"plot: wrote {one_line(str(out))} ({figures} figures)")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..plot._data import export_scores
+    from ..plot._data import EXPORT_FORMATS, export_scores
 
     out = Path(args.out)
-    with _as_user_errors(out):
-        rows = export_scores(args.db, out)
+    if out.suffix.lower() not in EXPORT_FORMATS:
+        raise UserError(f"--out {out}: the file must end in .csv or .parquet")
+    with _as_user_errors(out), _written_whole(out) as partial:
+        rows = export_scores(args.db, partial)
     if not args.quiet:
-        print(f"export: wrote {rows} rows of scores_by_limit to {out}")
+        print(f"export: wrote {rows} rows of scores_by_limit to {one_line(str(out))}")
     return 0
 
 
@@ -304,12 +328,50 @@ def build_compiled(args: argparse.Namespace) -> None:
         # why it is empty is dbt's to say (the on-run-end hook explain_empty_scores): a
         # dbt build on the same data, only on this path, names the reason and fails
         _plain_dbt_output()
-        run_dbt(build_command(), db=args.db, variables=variables, quiet=args.quiet)
+        run_dbt(build_command(), db=args.db, variables=variables, quiet=args.quiet, target="duckdb")
+
+
+#: The limits every build has (macros/budget_limits.sql builtin_budget_limits); the
+#: var extra_limits adds more.
+BUILTIN_LIMITS = ("total_tokens", "total_time", "working_time", "message_count", "cost")
+
+
+def _check_limit(limit: str | None, variables: dict[str, Any]) -> None:
+    """``--limit`` names a limit the build will have (a built-in one, or one of the
+    var extra_limits), before ``run`` ingests and builds anything."""
+    if limit is None:
+        return
+    extra = variables.get("extra_limits") or []
+    extra = [extra] if isinstance(extra, str) else extra
+    known = [*BUILTIN_LIMITS, *(str(name).lower() for name in extra)]
+    chosen = variables.get("limits")
+    if chosen:
+        chosen = [chosen] if isinstance(chosen, str) else chosen
+        known = [name for name in known if name in {str(c).lower() for c in chosen}]
+    if limit.lower() not in known:
+        raise UserError(
+            f"--limit {limit!r} is not a limit of this build; limits: {', '.join(known)}"
+        )
+
+
+def _check_size(args: argparse.Namespace) -> None:
+    """The figure's size, before ``run`` ingests and builds anything."""
+    from ..plot._plot import GOLDEN, check_size
+
+    if Path(args.out).suffix.lower() == ".html":
+        return
+    height = args.width / GOLDEN if args.height is None else args.height
+    try:
+        check_size(args.width, height, args.dpi)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     _plot_out(args)  # the options first: a mistake costs no ingest or build
-    _build_vars(args)
+    _check_paths(args.logs, "LOGS")
+    _check_limit(args.limit, _build_vars(args))
+    _check_size(args)
     status = cmd_ingest(args)
     if status == EXIT_NOTHING_READ:
         _err("run: nothing could be read from LOGS, so nothing was built or drawn")
@@ -320,6 +382,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------------------- parser
+
+
+def _seconds(text: str) -> float:
+    """``--wait``: a finite number of seconds >= 0 (``nan`` would wait for ever)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds >= 0")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -360,7 +433,7 @@ def _parser() -> argparse.ArgumentParser:
     def wait_option(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--wait",
-            type=float,
+            type=_seconds,
             default=60.0,
             help="seconds to wait for another writer (default 60)",
         )
@@ -396,10 +469,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--quiet", action="store_true", help="print errors only")
         p.add_argument(
             "--target",
-            choices=TARGETS,
             default="duckdb",
-            help="the warehouse: profiles.yml's target of this name (default duckdb; "
-            "postgres and spark as docs/warehouses.md says)",
+            help="the warehouse: the dbt profile's output of this name (default duckdb, "
+            "with --db; postgres, spark, spark_thrift, databricks: docs/warehouses.md)",
         )
 
     p = sub.add_parser("ingest", help="load logs into the landing tables")
@@ -468,7 +540,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         status: int = args.func(args)
         return status
-    except UserError as exc:
+    except (UserError, ForeignTable) as exc:
         _err(str(exc))
         return EXIT_USAGE
     except DatabaseBusy as exc:

@@ -21,10 +21,12 @@ from ._files import FileStamp
 from ._landing import DUCKDB, SCHEMA, ledger_rows, migrate
 from ._read import (
     CHECKED_COLUMNS,
+    MISSING_CHECKED,
     SAMPLES_SCHEMA,
     SCORES_SCHEMA,
     LogReadError,
     ParsedFile,
+    coverage_notes,
     decode_eval_ids,
     non_finite_note,
     usage_notes,
@@ -79,7 +81,10 @@ def _views(con: duckdb.DuckDBPyConnection, views: Mapping[str, object]) -> Itera
         yield
     finally:
         for name in views:
-            con.unregister(name)
+            # refused in a failed transaction ("transaction is aborted"), which would
+            # hide the error that failed it; a name left registered is replaced next time
+            with suppress(duckdb.Error):
+                con.unregister(name)
 
 
 def _insert_samples(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
@@ -100,6 +105,8 @@ class DuckDBWarehouse:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
         self._new: list[tuple[ParsedFile, FileStamp]] = []
+        #: a setting to put back once a failed transaction is rolled back
+        self._restore: str | None = None
 
     def ensure_landing(self) -> None:
         with _errors():
@@ -137,6 +144,10 @@ class DuckDBWarehouse:
     def rollback(self) -> None:
         self._new.clear()
         _rollback(self.con)
+        if self._restore is not None:
+            with suppress(duckdb.Error):
+                self.con.execute(self._restore)
+            self._restore = None
 
     def flush(self) -> None:
         """Nothing is held back past a commit."""
@@ -258,15 +269,28 @@ class DuckDBWarehouse:
                 raise WarehouseError(first, fatal=True) from exc
             raise LogReadError(path, f"could not read the export: {first}") from None
         finally:
-            with _errors():
-                con.execute(f"set preserve_insertion_order = {str(order).lower()}")
+            # in a failed transaction DuckDB refuses every statement ("transaction is
+            # aborted"), which would hide the error above: the setting is restored
+            # after the rollback then
+            self._restore = f"set preserve_insertion_order = {str(order).lower()}"
+            with suppress(duckdb.Error):
+                con.execute(self._restore)
+                self._restore = None
         replaced.notes = parsed.notes
         return replaced
 
 
 def _loaded_usage_notes(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> None:
     """:func:`usage_notes` on the rows just loaded from ``parsed.path``, counted in SQL."""
-    checks = [f"{column} < 0" for column in CHECKED_COLUMNS] + ["total_tokens is null"]
+    unscored = f"""error is null and not exists (
+        select 1 from {SCHEMA}.sample_scores as s where s.eval_id = bc_loaded.eval_id
+        and s.sample_id = bc_loaded.sample_id and s.epoch = bc_loaded.epoch)"""
+    checks = (
+        [f"{column} < 0" for column in CHECKED_COLUMNS]
+        + ["total_tokens is null"]
+        + [f"{column} is null" for column in MISSING_CHECKED]
+        + [unscored]
+    )
     example = "cast(sample_id as varchar) || '/' || cast(epoch as varchar)"
     columns = ", ".join(
         f"count(*) filter (where {check}), min({example}, 3) filter (where {check})"
@@ -274,12 +298,17 @@ def _loaded_usage_notes(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> N
     )
     row = _one_row(
         con.execute(
-            f"select count(*), {columns} from {SCHEMA}.samples where log_file = ?", [parsed.path]
+            f"select count(*), {columns} from {SCHEMA}.samples as bc_loaded where log_file = ?",
+            [parsed.path],
         )
     )
     counted = [(row[i] or 0, ", ".join(row[i + 1] or [])) for i in range(1, len(row), 2)]
+    usage, missing = counted[: len(CHECKED_COLUMNS) + 1], counted[len(CHECKED_COLUMNS) + 1 :]
     parsed.notes.extend(
-        usage_notes(row[0], dict(zip(CHECKED_COLUMNS, counted[:-1], strict=True)), counted[-1])
+        usage_notes(row[0], dict(zip(CHECKED_COLUMNS, usage[:-1], strict=True)), usage[-1])
+    )
+    parsed.notes.extend(
+        coverage_notes(row[0], dict(zip(MISSING_CHECKED, missing[:-1], strict=True)), missing[-1])
     )
     non_finite = con.execute(
         f"""select scorer, count(*) from {SCHEMA}.sample_scores

@@ -16,7 +16,15 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ._read import DECIMAL_NUMBER, SAMPLES_SCHEMA, SCORES_SCHEMA, LogReadError, ParsedFile
+from ._read import (
+    DECIMAL_NUMBER,
+    SAMPLES_SCHEMA,
+    SCORES_SCHEMA,
+    LogReadError,
+    ParsedFile,
+    mistyped_note,
+    negative_budget_note,
+)
 
 REQUIRED = ("eval_id", "id", "epoch", "model")
 _NUMERIC = (
@@ -33,6 +41,23 @@ _NUMERIC = (
     "UINTEGER",
     "UBIGINT",
 )
+#: Numeric types that hold fractions: an id of one of them written ``1.0`` is the id 1.
+_FRACTIONAL = ("FLOAT", "DOUBLE", "DECIMAL")
+#: The columns of an export that are read as numbers: a value that is not one is
+#: null (said in a note), never a failed load.
+_NUMBERS = {
+    "total_time": "double",
+    "working_time": "double",
+    "message_count": "bigint",
+}
+#: The eval's limits (EvalConfiguration columns), landing column -> export column.
+_BUDGETS = {
+    "eval_token_limit": ("token_limit", "bigint"),
+    "eval_message_limit": ("message_limit", "bigint"),
+    "eval_time_limit": ("time_limit", "double"),
+    "eval_working_limit": ("working_limit", "double"),
+    "eval_cost_limit": ("cost_limit", "double"),
+}
 _USAGE = {
     "input_tokens": "input_tokens",
     "output_tokens": "output_tokens",
@@ -108,17 +133,91 @@ def export_queries(
     def col(name: str, cast: str, default: str = "null") -> str:
         return f"cast({_quote(name)} as {cast})" if name in types else f"{default}"
 
-    # a row without a sample's identity or model cannot enter a curve: counted, left out
+    def number(name: str, cast: str) -> str:
+        return f"try_cast({_quote(name)} as {cast})" if name in types else "null"
+
+    # a row without a sample's identity or model cannot enter a curve: counted, left out;
+    # an epoch is a whole number >= 1 (1.5 is not rounded onto epoch 2)
+    epoch_number = "try_cast(epoch as double)"
     usable = (
         "eval_id is not null and cast(eval_id as varchar) <> '' and id is not null "
-        "and try_cast(epoch as bigint) is not null and model is not null"
+        f"and {epoch_number} >= 1 and {epoch_number} = floor({epoch_number}) "
+        f"and {epoch_number} < 9e18 and model is not null"
+    )
+    # an id written as a whole-number float (1.0: pandas with a gap in an integer
+    # column) is the id a log writes (1)
+    sample_id = "cast(id as varchar)"
+    if types["id"].startswith(_FRACTIONAL):
+        sample_id = (
+            "case when id = trunc(id) and abs(id) < 1e18 then cast(cast(id as bigint) as varchar) "
+            "else cast(id as varchar) end"
+        )
+    key = f"cast(eval_id as varchar), {sample_id}, cast(epoch as bigint)"
+    named_key = (
+        f"cast(eval_id as varchar) as eval_id, {sample_id} as sample_id, "
+        "cast(epoch as bigint) as epoch"
+    )
+    # the rows loaded: the usable ones, a repeated sample once (any of its rows; the same
+    # one for its scores, by the row's hash), as a log's repeated summary is
+    con.execute(
+        "create or replace temp view bc_rows as select * from bc_export as bc_row "
+        f"where {usable} qualify row_number() over (partition by {key} order by hash(bc_row)) = 1"
     )
     # fetchall: a result left unfinished blocks the connection's next query (DuckDB 2)
-    ((unusable,),) = con.execute(f"select count(*) from bc_export where not ({usable})").fetchall()
+    ((unusable, repeated, float_ids),) = con.execute(
+        f"""select count(*) filter (where not ({usable})),
+        count(*) filter (where {usable}) - (select count(*) from bc_rows),
+        {
+            f"count(*) filter (where {usable} and cast(id as varchar) <> {sample_id})"
+            if sample_id != "cast(id as varchar)"
+            else "0"
+        }
+        from bc_export"""
+    ).fetchall()
     if unusable:
         notes.append(
-            f"{unusable} row(s) without an eval_id, id, whole-number epoch or model: left out"
+            f"{unusable} row(s) without an eval_id, id, whole-number epoch >= 1 or model: left out"
         )
+    if repeated:
+        notes.append(
+            f"{repeated} row(s) repeating an eval_id, id and epoch: left out (one row of "
+            "each sample is kept)"
+        )
+    if float_ids:
+        notes.append(
+            f"{float_ids} id(s) written as whole-number floats (1.0): read as whole numbers "
+            "(1), as a log writes them"
+        )
+    checks = [
+        (column, f"{_quote(column)} is not null and {number(column, cast)} is null")
+        for column, cast in _NUMBERS.items()
+        if column in types
+    ] + [
+        (source, f"{number(source, cast)} < 0")
+        for source, cast in _BUDGETS.values()
+        if source in types
+    ]
+    if checks:
+        counts = con.execute(
+            "select "
+            + ", ".join(
+                f"count(*) filter (where {check}), "
+                f"min(cast({_quote(column)} as varchar), 3) filter (where {check})"
+                for column, check in checks
+            )
+            + " from bc_rows"
+        ).fetchall()[0]
+        for index, (column, _) in enumerate(checks):
+            count, examples = counts[2 * index], counts[2 * index + 1]
+            if not count:
+                continue
+            if column in _NUMBERS:
+                shown = ", ".join(repr(value) for value in examples or [])
+                notes.append(mistyped_note(column, count, shown))
+            else:
+                notes.append(
+                    f"{count} row(s): " + negative_budget_note(column, (examples or ["?"])[0])
+                )
     if "status" not in types:
         notes.append("no log status column: every sample is treated as from a 'success' log")
     if "task_name" not in types and "task" not in types:
@@ -143,7 +242,7 @@ def export_queries(
     )
     select = {
         "eval_id": "cast(eval_id as varchar)",
-        "sample_id": "cast(id as varchar)",
+        "sample_id": sample_id,
         "epoch": "cast(epoch as bigint)",
         "sample_uuid": col("sample_id", "varchar"),
         "log_file": _literal(path),
@@ -156,21 +255,19 @@ def export_queries(
         "model": "cast(model as varchar)",
         "eval_created": col("created", "varchar"),
         "total_cost": usage("total_cost", "double"),
-        "total_time": col("total_time", "double"),
-        "working_time": col("working_time", "double"),
-        "message_count": col("message_count", "bigint"),
+        **{column: number(column, cast) for column, cast in _NUMBERS.items()},
         "error": col("error", "varchar"),
         "limit_type": col("limit", "varchar"),
         "limit_value": "cast(null as double)",
         "model_usage": usage_json,
         "metadata": "null",
         # the eval's limits, where the export has EvalConfiguration columns
-        "eval_token_limit": col("token_limit", "bigint"),
+        # (a negative limit is no budget: null, and said above)
+        **{
+            column: f"case when {number(source, cast)} >= 0 then {number(source, cast)} end"
+            for column, (source, cast) in _BUDGETS.items()
+        },
         "eval_token_limit_type": col("token_limit_type", "varchar"),
-        "eval_message_limit": col("message_limit", "bigint"),
-        "eval_time_limit": col("time_limit", "double"),
-        "eval_working_limit": col("working_limit", "double"),
-        "eval_cost_limit": col("cost_limit", "double"),
     }
     for column, key in _USAGE.items():
         select[column] = usage(key, "bigint")
@@ -178,45 +275,87 @@ def export_queries(
         f"cast({select[f.name]} as {_duck_type(f.type)}) as {f.name}" for f in SAMPLES_SCHEMA
     )
     samples = (
-        f"select {projection} from "
-        f"(select *, {model_usage} as bc_usage from bc_export where {usable}) as bc_export"
+        f"select {projection} from (select *, {model_usage} as bc_usage from bc_rows) as bc_export"
     )
 
     parts = []
+    strings = []
+    present_of = {name: _present(name, types[name]) for name in score_columns}
     for index, name in enumerate(score_columns):
         duck_type = types[name]
+        present = present_of[name]
         if duck_type == "BOOLEAN":
             vtype, text = "'boolean'", f"case when {_quote(name)} then 'true' else 'false' end"
         elif duck_type.startswith(_NUMERIC):
-            number = f"cast({_quote(name)} as double)"
-            vtype = f"case when isfinite({number}) then 'number' else 'non_finite' end"
-            text = f"cast({number} as varchar)"
+            as_number = f"cast({_quote(name)} as double)"
+            vtype = f"case when isfinite({as_number}) then 'number' else 'non_finite' end"
+            text = f"cast({as_number} as varchar)"
         else:
             # a numeric string a double cannot hold (1e309) is not a score either
             text = f"cast({_quote(name)} as varchar)"
             vtype = (
                 f"case when regexp_full_match({text}, {_literal(DECIMAL_NUMBER.pattern)}) "
-                f"and not isfinite(try_cast(trim({text}) as double)) "
-                "then 'non_finite' else 'string' end"
+                f"and not isfinite(try_cast(trim({text}) as double)) then 'non_finite' "
+                f"when {_json(text, 'ARRAY')} then 'list' else 'string' end"
             )
-        # an export has no scorer order per log: a row's first scorer is its first
-        # score column with a value (samples_df orders the columns by scorer)
-        earlier = " and ".join(f"{_quote(c)} is null" for c in score_columns[:index])
+            strings.append((index, name, text))
         parts.append(
-            f"select cast(eval_id as varchar) as eval_id, cast(id as varchar) as sample_id, "
-            f"cast(epoch as bigint) as epoch, {_literal(name[len('score_') :])} as scorer, "
-            f"cast(null as varchar) as score_key, {earlier or 'true'} as is_first_scorer, "
-            f"{vtype} as value_type, {text} as value_text "
-            f"from bc_export where {_quote(name)} is not null and {usable}"
+            f"select {named_key}, {_literal(name[len('score_') :])} as scorer, "
+            f"cast(null as varchar) as score_key, {_first(present_of, index)} as "
+            f"is_first_scorer, {vtype} as value_type, {text} as value_text "
+            f"from bc_rows where {present} and not {_json(text, 'OBJECT')}"
+        )
+    for index, name, text in strings:
+        # a dict's JSON text: a row per key, as a log's dict-valued score loads
+        parts.append(
+            "select bc_dict.eval_id, bc_dict.sample_id, bc_dict.epoch, "
+            f"{_literal(name[len('score_') :])} as scorer, bc_entry.key as score_key, "
+            f"bc_dict.is_first_scorer, {_JSON_TYPE} as value_type, "
+            "case when bc_entry.type = 'VARCHAR' then json_extract_string(bc_entry.value, '$') "
+            "when bc_entry.type <> 'NULL' then cast(bc_entry.value as varchar) end as value_text "
+            f"from (select {named_key}, {_first(present_of, index)} as is_first_scorer, "
+            f"{text} as bc_text from bc_rows where {_json(text, 'OBJECT')}) as bc_dict, "
+            "json_each(bc_dict.bc_text) as bc_entry"
         )
     return ExportQueries(
         samples=samples,
         scores=" union all ".join(parts),
-        eval_ids=(
-            f"select distinct cast(eval_id as varchar) as eval_id from bc_export where {usable}"
-        ),
+        eval_ids="select distinct cast(eval_id as varchar) as eval_id from bc_rows",
         notes=notes,
     )
+
+
+def _json(text: str, kind: str) -> str:
+    """Is ``text`` the JSON text of an ``OBJECT`` or ``ARRAY``?"""
+    valid = f"case when json_valid({text}) then {text} end"  # json_type fails on the rest
+    return f"coalesce(json_type({valid}) = '{kind}', false)"
+
+
+#: A JSON value's score type, as a log's reader types the value (``_typed``).
+_JSON_TYPE = (
+    "case bc_entry.type when 'VARCHAR' then 'string' when 'BOOLEAN' then 'boolean' "
+    "when 'NULL' then 'null' when 'OBJECT' then 'dict' when 'ARRAY' then 'list' "
+    "else case when isfinite(try_cast(bc_entry.value as double)) then 'number' "
+    "else 'non_finite' end end"
+)
+
+
+def _present(name: str, duck_type: str) -> str:
+    """Does the score column ``name`` hold a score in a row? Not when null, nor, in a
+    text column, when ``'nan'`` or empty: samples_df writes a sample without this score
+    so, where its log has no score at all."""
+    if duck_type == "BOOLEAN" or duck_type.startswith(_NUMERIC):
+        return f"{_quote(name)} is not null"
+    text = f"cast({_quote(name)} as varchar)"
+    return f"({text} is not null and lower(trim({text})) not in ('nan', ''))"
+
+
+def _first(present_of: dict[str, str], index: int) -> str:
+    """Whether the score column ``index`` is a row's first scorer: an export has no
+    scorer order per log, so a row's first scorer is its first score column with a
+    value (samples_df orders the columns by scorer)."""
+    earlier = " and ".join(f"not {present}" for present in list(present_of.values())[:index])
+    return earlier or "true"
 
 
 def read_samples_export(path: str, local_path: str | None = None) -> ParsedFile:

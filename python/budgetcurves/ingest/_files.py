@@ -136,7 +136,26 @@ def _bad_name(path: str) -> LogReadError | None:
     return None
 
 
+#: What an empty path is said to be: it names nothing (``Path("")`` is the working
+#: folder, which the user did not name).
+EMPTY_PATH = "an empty path names no file or folder (give '.' for the working folder)"
+
+
+def local_path(raw: str) -> str:
+    """The one name a local path is loaded and forgotten under: absolute, its folders
+    resolved, but a file that is a symbolic link named as the link (as a folder's
+    listing names it), not as its target: ``forget link.json`` forgets what
+    ``ingest link.json`` or ``ingest folder/`` loaded from the link, never the target's
+    samples loaded under the target's own name."""
+    path = Path(os.path.abspath(raw))
+    if path.is_dir() or not path.name:
+        return str(path.resolve())
+    return str(path.parent.resolve() / path.name)
+
+
 def _discover_local(raw: str) -> tuple[list[Found], list[LogReadError]]:
+    if not raw:
+        return [], [LogReadError("''", EMPTY_PATH)]
     path = Path(raw)
     if path.is_dir():
         root = str(path.resolve())
@@ -156,7 +175,7 @@ def _discover_local(raw: str) -> tuple[list[Found], list[LogReadError]]:
             errors.append(LogReadError(display(raw), "directory holds no .eval or .json logs"))
         return found, errors
     if path.is_file():
-        name = str(path.resolve())
+        name = local_path(raw)
         if not _wanted(name, False):
             return [], [_unsupported(raw)]
         if (error := _bad_name(name)) is not None:

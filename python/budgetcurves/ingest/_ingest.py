@@ -22,7 +22,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._export import read_samples_export
-from ._files import FileStamp, Found, display, is_url, local_copy, open_binary, stamp, under
+from ._files import (
+    EMPTY_PATH,
+    FileStamp,
+    Found,
+    display,
+    is_url,
+    local_copy,
+    local_path,
+    open_binary,
+    stamp,
+    under,
+)
 from ._files import discover as _discover
 from ._parallel import read_in_order
 from ._read import (
@@ -377,7 +388,10 @@ def forget(
     warehouse.ensure_landing()
     known = warehouse.loaded_stamps()
     for raw in (os.fspath(path) for path in paths):
-        root = raw.rstrip("/") if is_url(raw) else str(Path(raw).resolve())
+        if not raw:
+            summary.errors.append(LogReadError("''", EMPTY_PATH))
+            continue
+        root = raw.rstrip("/") if is_url(raw) else local_path(raw)
         matches = sorted(path for path in known if under(path, root))
         if not matches:
             summary.errors.append(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from .._errors import ForeignTable
 from ._files import FileStamp
 from ._read import SAMPLES_SCHEMA, SCORES_SCHEMA, ParsedFile, encode_eval_ids
 
@@ -38,6 +39,9 @@ class Table:
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
+    #: the columns that say what a row is, which every release has written (see
+    #: :func:`is_ours`)
+    identity: tuple[str, ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -76,9 +80,20 @@ _LEDGER_COLUMNS: list[tuple[str, pa.DataType]] = [
 ]
 LEDGER_SCHEMA = pa.schema(_LEDGER_COLUMNS)
 
-SAMPLES = Table("samples", (*_columns(SAMPLES_SCHEMA), LOADED_AT))
-SCORES = Table("sample_scores", _columns(SCORES_SCHEMA))
-LOG_FILES = Table("log_files", (*_columns(LEDGER_SCHEMA), LOADED_AT), key=("log_file",))
+SAMPLES = Table(
+    "samples",
+    (*_columns(SAMPLES_SCHEMA), LOADED_AT),
+    identity=("eval_id", "sample_id", "epoch", "log_file"),
+)
+SCORES = Table(
+    "sample_scores", _columns(SCORES_SCHEMA), identity=("eval_id", "sample_id", "epoch", "scorer")
+)
+LOG_FILES = Table(
+    "log_files",
+    (*_columns(LEDGER_SCHEMA), LOADED_AT),
+    key=("log_file",),
+    identity=("log_file", "eval_ids"),
+)
 
 #: Every landing table, in the order they are created.
 TABLES = (SAMPLES, SCORES, LOG_FILES)
@@ -144,16 +159,38 @@ SPARK = Dialect(
 )
 
 
+def is_ours(table: Table, present: set[str]) -> bool:
+    """Did budgetcurves create the table ``present`` are the columns of? Every column
+    of it is one of ours (an older release's table lacks some, never has others), and
+    it has the columns that say what a row is: a table of this name made by anyone
+    else (``create table inspect.samples (x int)``) is not, and is never written."""
+    ours = {column.name for column in table.columns}
+    lowered = {name.lower() for name in present}
+    return lowered <= ours and set(table.identity) <= lowered
+
+
 def migrate(
     dialect: Dialect, execute: Callable[[str], object], columns_of: Callable[[str], set[str]]
 ) -> None:
     """Create the landing schema and tables when missing, and add to each table the
     columns it lacks (made before they existed: null for the rows already loaded).
-    ``execute`` runs one statement; ``columns_of(table)``: the table's column names."""
+    ``execute`` runs one statement; ``columns_of(table)``: the table's column names
+    (empty when there is no such table).
+
+    Raises :class:`ForeignTable`, before anything is written, when a table of a
+    landing table's name exists that budgetcurves did not create (:func:`is_ours`)."""
+    existing = {table.name: columns_of(table.name) for table in TABLES}
+    for table in TABLES:
+        if existing[table.name] and not is_ours(table, existing[table.name]):
+            raise ForeignTable(
+                f"{SCHEMA}.{table.name} is a table budgetcurves did not create (its columns: "
+                f"{', '.join(sorted(existing[table.name]))}): it is left as it is and nothing is "
+                "loaded; use another database, or drop or rename that table"
+            )
     execute(f"create schema if not exists {SCHEMA}")
     for table in TABLES:
         execute(dialect.create_table(table))
-        present = columns_of(table.name)
+        present = existing[table.name] or columns_of(table.name)
         missing = [column for column in table.columns if column.name not in present]
         for statement in dialect.add_columns(table, missing) if missing else []:
             execute(statement)

@@ -2,12 +2,15 @@
 
 The same tables, columns and per-file transactions as the DuckDB writer; rows go
 in with ``COPY ... FROM STDIN`` (CSV written by Arrow, which prints every double
-so that it reads back exactly). Needs ``budgetcurves[postgres]`` (psycopg2).
+so that it reads back exactly), a batch of rows at a time; a samples_df export is
+read and checked by DuckDB in a scratch database first (``_staged``). Needs
+``budgetcurves[postgres]`` (psycopg2).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -17,6 +20,7 @@ import pyarrow.csv as pa_csv
 from ._files import FileStamp
 from ._landing import LEDGER_SCHEMA, LOG_FILES, POSTGRES, SCHEMA, ledger_rows, migrate
 from ._read import ParsedFile, decode_eval_ids
+from ._staged import BATCH_ROWS, staged_export
 from ._warehouse import Replaced, raising_warehouse_errors
 
 _CSV = pa_csv.WriteOptions(include_header=False)
@@ -112,45 +116,71 @@ class PostgresWarehouse:
         """Nothing is held back past a commit."""
 
     @staticmethod
-    def _copy(cur: Any, table: str, rows: pa.Table) -> None:
-        if rows.num_rows == 0:
-            return
-        buffer = io.BytesIO()
-        pa_csv.write_csv(rows, buffer, _CSV)
-        buffer.seek(0)
-        # unquoted empty fields are nulls; Arrow quotes every string, so '' stays ''
-        cur.copy_expert(
-            f"copy {SCHEMA}.{table} ({', '.join(rows.column_names)}) from stdin with (format csv)",
-            buffer,
+    def _copy(cur: Any, table: str, rows: pa.Table | Iterable[pa.RecordBatch]) -> None:
+        """``rows`` into ``table`` with ``COPY``, one CSV batch of at most
+        :data:`BATCH_ROWS` rows at a time, so memory holds a batch, not the table."""
+        batches = rows.to_batches(BATCH_ROWS) if isinstance(rows, pa.Table) else rows
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            buffer = io.BytesIO()
+            pa_csv.write_csv(batch, buffer, _CSV)
+            buffer.seek(0)
+            # unquoted empty fields are nulls; Arrow quotes every string, so '' stays ''
+            cur.copy_expert(
+                f"copy {SCHEMA}.{table} ({', '.join(batch.schema.names)}) "
+                "from stdin with (format csv)",
+                buffer,
+            )
+
+    @staticmethod
+    def _remove(cur: Any, path: str, eval_ids: list[str]) -> tuple[list[str], int]:
+        """Remove the rows of ``path`` and of its evals loaded from any file; returns
+        the other files whose evals these were, and the samples removed."""
+        cur.execute(
+            f"""select distinct log_file from {SCHEMA}.samples
+            where eval_id = any(%s) and log_file <> %s""",
+            (eval_ids, path),
         )
+        taken = [row[0] for row in cur.fetchall()]
+        cur.execute(
+            f"""delete from {SCHEMA}.sample_scores where eval_id = any(%s) or eval_id in (
+                select eval_id from {SCHEMA}.samples where log_file = %s)""",
+            (eval_ids, path),
+        )
+        cur.execute(
+            f"delete from {SCHEMA}.samples where log_file = %s or eval_id = any(%s)",
+            (path, eval_ids),
+        )
+        return taken, int(cur.rowcount)
 
     def replace(self, parsed: ParsedFile, stamp: FileStamp, *, new: bool = False) -> Replaced:
-        eval_ids = list(parsed.eval_ids)
         taken: list[str] = []
         removed = 0
         with _errors(), self.connection.cursor() as cur:
             if not new:
-                cur.execute(
-                    f"""select distinct log_file from {SCHEMA}.samples
-                    where eval_id = any(%s) and log_file <> %s""",
-                    (eval_ids, parsed.path),
-                )
-                taken = [row[0] for row in cur.fetchall()]
-                cur.execute(
-                    f"""delete from {SCHEMA}.sample_scores where eval_id = any(%s) or eval_id in (
-                        select eval_id from {SCHEMA}.samples where log_file = %s)""",
-                    (eval_ids, parsed.path),
-                )
-                cur.execute(
-                    f"delete from {SCHEMA}.samples where log_file = %s or eval_id = any(%s)",
-                    (parsed.path, eval_ids),
-                )
-                removed = cur.rowcount
+                taken, removed = self._remove(cur, parsed.path, list(parsed.eval_ids))
             self._copy(cur, "samples", parsed.samples)
             self._copy(cur, "sample_scores", parsed.scores)
             (entry,) = ledger_rows([(parsed, stamp, parsed.samples.num_rows)]).to_pylist()
             cur.execute(_LEDGER_UPSERT, tuple(entry.values()))
         return Replaced(parsed.samples.num_rows, removed, taken)
+
+    def replace_export(
+        self, path: str, stamp: FileStamp, local_path: str | None = None
+    ) -> Replaced:
+        """As :meth:`replace`, for the samples_df export at ``local_path`` (named
+        ``path``): DuckDB reads and checks it in a scratch database, and its rows are
+        copied from there a batch at a time (never the whole export in Python)."""
+        with staged_export(path, stamp, local_path) as staged:
+            parsed = staged.parsed
+            with _errors(), self.connection.cursor() as cur:
+                taken, removed = self._remove(cur, path, list(parsed.eval_ids))
+                self._copy(cur, "samples", staged.batches("samples"))
+                self._copy(cur, "sample_scores", staged.batches("sample_scores"))
+                (entry,) = ledger_rows([(parsed, stamp, staged.samples)]).to_pylist()
+                cur.execute(_LEDGER_UPSERT, tuple(entry.values()))
+        return Replaced(staged.samples, removed, taken, list(parsed.notes))
 
     def forget(self, path: str) -> int:
         with _errors(), self.connection.cursor() as cur:

@@ -313,6 +313,27 @@ def score_rows(
             yield (*key, scorer, None, is_first, *_typed(value))
 
 
+def _scores_of(sample: dict[str, Any]) -> dict[str, Any] | None:
+    """A sample's ``scores``: an object, or missing; anything else is a bad sample."""
+    scores = sample.get("scores")
+    if scores is None or isinstance(scores, dict):
+        return scores
+    raise _BadSample(f"'scores' is a {_scalar_type(scores)}, not an object")
+
+
+def _shown(value: Any) -> str:
+    """A value of a log, short enough to name it in one line."""
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def mistyped_note(column: str, count: int, examples: str) -> str:
+    return (
+        f"{count} sample(s) with a {column} that is not a number (e.g. {examples}): "
+        f"read as missing, so left out of the {column} curve"
+    )
+
+
 def _first_scorer(
     spec: dict[str, Any], results: dict[str, Any] | None, samples: Iterable[dict[str, Any]]
 ) -> str | None:
@@ -324,8 +345,9 @@ def _first_scorer(
         if isinstance(score, dict) and score.get("name"):
             return str(score["name"])
     for sample in samples:
-        if sample.get("scores"):
-            return str(next(iter(sample["scores"])))
+        scores = sample.get("scores") if isinstance(sample, dict) else None
+        if scores and isinstance(scores, dict):
+            return str(next(iter(scores)))
     return None
 
 
@@ -393,8 +415,8 @@ def _sample_row(sample: dict[str, Any], log: dict[str, Any]) -> dict[str, Any]:
         error = error.get("message") or orjson.dumps(error).decode()
     row = {
         "eval_id": log["eval_id"],
-        "sample_id": str(sample["id"]),
-        "epoch": _int_or_none(sample.get("epoch")),
+        "sample_id": sample_id_text(sample["id"]),
+        "epoch": _epoch(sample.get("epoch")),
         "sample_uuid": sample.get("uuid"),
         "log_file": log["log_file"],
         "source_log": log["log_file"],
@@ -418,7 +440,44 @@ def _sample_row(sample: dict[str, Any], log: dict[str, Any]) -> dict[str, Any]:
     }
     for column, key in _USAGE_FIELDS.items():
         row[column] = _int_or_none(usage.get(key)) if usage else None
+    raw = {
+        "total_time": sample.get("total_time"),
+        "working_time": sample.get("working_time"),
+        "message_count": sample.get("message_count"),
+        "total_cost": usage.get("total_cost"),
+        **{column: usage.get(key) for column, key in _USAGE_FIELDS.items()},
+    }
+    # a value given but not a number ("0.5" as text): null, and said (_build)
+    row[MISTYPED] = [(c, v) for c, v in raw.items() if v is not None and row[c] is None]
     return row
+
+
+#: The key of a landing row (not a column) listing the values that were not numbers.
+MISTYPED = "_mistyped"
+
+
+class _BadSample(ValueError):
+    """A sample that cannot be loaded; the message says which field and why."""
+
+
+def sample_id_text(value: Any) -> str:
+    """A sample id as text: an id written as a whole-number float (``1.0``, as a
+    spreadsheet or pandas writes an integer column with gaps) is the id ``1``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _epoch(value: Any) -> int | None:
+    """A sample's epoch: a whole number >= 1 (``2.0`` is 2); None when missing; any
+    other value (``1.5``, ``0``, ``-1``, ``"1"``) makes the sample unreadable."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value < 2**63:
+        raise _BadSample(f"epoch {value!r} is not a whole number >= 1")
+    return int(value)
 
 
 def _log_info(path: str, header: dict[str, Any], status: str | None) -> dict[str, Any]:
@@ -427,6 +486,7 @@ def _log_info(path: str, header: dict[str, Any], status: str | None) -> dict[str
         raise LogReadError(path, "not an Inspect log (no 'eval' header with a task and eval_id)")
     if not spec.get("model"):
         raise LogReadError(path, "not an Inspect log (the eval header names no model)")
+    budget_notes: list[str] = []
     return {
         "log_file": path,
         "status": str(status or header.get("status") or "started"),
@@ -439,7 +499,8 @@ def _log_info(path: str, header: dict[str, Any], status: str | None) -> dict[str
         "created": spec.get("created"),
         "spec": spec,
         "version": _int_or_none(header.get("version")),
-        "budgets": eval_budgets(spec.get("config")),
+        "budgets": eval_budgets(spec.get("config"), budget_notes),
+        "budget_notes": budget_notes,
     }
 
 
@@ -456,10 +517,11 @@ def _eval_id(path: str, spec: dict[str, Any]) -> str:
     return f"file:{path}"
 
 
-def eval_budgets(config: Any) -> dict[str, Any]:
-    """The eval's per-sample limits from its config (``eval.config``), as landing columns."""
+def eval_budgets(config: Any, notes: list[str] | None = None) -> dict[str, Any]:
+    """The eval's per-sample limits from its config (``eval.config``), as landing columns.
+    A negative limit is no budget: left out (null), and said in ``notes``."""
     config = config if isinstance(config, dict) else {}
-    return {
+    budgets = {
         "eval_token_limit": _int_or_none(config.get("token_limit")),
         "eval_token_limit_type": config.get("token_limit_type"),
         "eval_message_limit": _int_or_none(config.get("message_limit")),
@@ -467,6 +529,19 @@ def eval_budgets(config: Any) -> dict[str, Any]:
         "eval_working_limit": _float_or_none(config.get("working_limit")),
         "eval_cost_limit": _float_or_none(config.get("cost_limit")),
     }
+    for column, value in budgets.items():
+        if isinstance(value, (int, float)) and value < 0:
+            budgets[column] = None
+            if notes is not None:
+                notes.append(negative_budget_note(column.removeprefix("eval_"), value))
+    return budgets
+
+
+def negative_budget_note(name: str, value: Any) -> str:
+    return (
+        f"the eval's {name} is negative ({value!r}): not a budget, so left out (the curves "
+        "are drawn as for an eval without that limit)"
+    )
 
 
 def _needs_full_sample(summary: dict[str, Any]) -> bool:
@@ -489,33 +564,54 @@ def _build(
             "the eval header has no eval_id, task_id or run_id: its samples are identified "
             f"by the file's path ({log['eval_id']})"
         )
+    notes.extend(log.get("budget_notes", []))
     columns = _Columns()
     seen: set[tuple[str, int | None]] = set()
     no_id, no_epoch, repeated = "with no id", "with no epoch", "repeating an id and epoch"
     left_out = dict.fromkeys((no_id, no_epoch, repeated), 0)
+    unreadable: list[str] = []  # "id/epoch: why" of each sample left out for a bad field
+    mistyped: dict[str, list[str]] = {}
     for sample in samples:
         if not isinstance(sample, dict) or sample.get("id") is None:
             left_out[no_id] += 1
             continue
-        row = _sample_row(sample, log)
-        ident = (row["sample_id"], row["epoch"])
-        if row["epoch"] is None:
-            left_out[no_epoch] += 1
+        try:
+            row = _sample_row(sample, log)
+            if row["epoch"] is None:
+                left_out[no_epoch] += 1
+                continue
+            rows = list(
+                score_rows(
+                    (log["eval_id"], row["sample_id"], row["epoch"]),
+                    _scores_of(sample),
+                    first,
+                )
+            )
+        except (_BadSample, *_SAMPLE_ERRORS) as exc:
+            name = f"{_shown(sample.get('id'))}/{_shown(sample.get('epoch'))}"
+            unreadable.append(f"{name}: {exc}")
             continue
+        ident = (row["sample_id"], row["epoch"])
         if ident in seen:  # journals can repeat a summary; keep the first
             left_out[repeated] += 1
             continue
         seen.add(ident)
+        for column, value in row.pop(MISTYPED):
+            mistyped.setdefault(column, []).append(f"{row['sample_id']}/{row['epoch']}: {value!r}")
         columns.add(row)
-        columns.scores.extend(
-            score_rows(
-                (log["eval_id"], row["sample_id"], row["epoch"]), sample.get("scores"), first
-            )
-        )
+        columns.scores.extend(rows)
     for why, count in left_out.items():
         if count:
             kept = " (the first of each is kept)" if why == repeated else ""
             notes.append(f"{count} sample(s) {why}: left out{kept}")
+    if unreadable:
+        shown = "; ".join(unreadable[:3]) + ("; ..." if len(unreadable) > 3 else "")
+        notes.append(
+            f"{len(unreadable)} sample(s) with a field that cannot be read, left out; the "
+            f"rest are loaded ({shown})"
+        )
+    for column, examples in mistyped.items():
+        notes.append(mistyped_note(column, len(examples), ", ".join(examples[:3])))
     sample_table, score_table = columns.tables()
     return ParsedFile(
         path,
@@ -602,6 +698,8 @@ def _version_problem(header: dict[str, Any]) -> str | None:
 
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError, NotImplementedError)
 _CONTENT_ERRORS = (ValueError, TypeError, AttributeError, OverflowError, RecursionError)
+#: What one sample's odd field can raise: that sample is left out, the rest loaded.
+_SAMPLE_ERRORS = (TypeError, AttributeError, OverflowError, KeyError)
 #: What ijson raises on bytes orjson's lenient fallback reads (bad UTF-8, NaN).
 _STREAM_ERRORS = (ijson.JSONError, UnicodeDecodeError)
 
@@ -840,6 +938,32 @@ def usage_notes(
     return notes
 
 
+#: Limit columns whose missing values are said (total_tokens has its own note).
+MISSING_CHECKED = ("total_time", "working_time", "message_count")
+
+
+def coverage_notes(
+    total: int, missing: dict[str, tuple[int, str]], unscored: tuple[int, str]
+) -> list[str]:
+    """The notes on ``total`` samples given, per limit column, the count of samples
+    without a value and examples, and the same for samples that are neither scored
+    nor errored (no score at all: they enter no curve and no error count). A limit no
+    sample has is one the log does not record (older Inspect): not said."""
+    notes = [
+        f"{count} of {total} samples have no {column} (e.g. {examples}): left out of the "
+        f"{column} curve"
+        for column, (count, examples) in missing.items()
+        if 0 < count < total
+    ]
+    count, examples = unscored
+    if count:
+        notes.append(
+            f"{count} of {total} samples have no score and no error (e.g. {examples}): left "
+            "out of every curve"
+        )
+    return notes
+
+
 def non_finite_note(scorer: str, count: int, examples: list[str] | None = None) -> str:
     shown = f", e.g. {', '.join(examples)}" if examples else ""
     return (
@@ -871,6 +995,20 @@ def quality_notes(parsed: ParsedFile) -> list[str]:
         for column in CHECKED_COLUMNS
     }
     notes = status + usage_notes(total, negative, counted(pc.is_null(samples["total_tokens"])))
+    scored = set(
+        zip(parsed.scores["sample_id"].to_pylist(), parsed.scores["epoch"].to_pylist(), strict=True)
+    )
+    unscored = [
+        (sid, epoch) not in scored and error is None
+        for sid, epoch, error in zip(
+            samples["sample_id"].to_pylist(),
+            samples["epoch"].to_pylist(),
+            samples["error"].to_pylist(),
+            strict=True,
+        )
+    ]
+    missing = {column: counted(pc.is_null(samples[column])) for column in MISSING_CHECKED}
+    notes += coverage_notes(total, missing, counted(pa.array(unscored, pa.bool_())))
     scores = parsed.scores
     if scores.num_rows:
         # keyed by scorer; the ids are (sample id, epoch)

@@ -101,8 +101,9 @@ class Warehouse(Protocol):
 
 @runtime_checkable
 class ReadsExports(Warehouse, Protocol):
-    """A warehouse that reads a samples_df export itself (DuckDB): its rows never
-    pass through Python, so memory stays bounded however large the export."""
+    """A warehouse that reads a samples_df export itself: DuckDB straight into its
+    landing tables, PostgreSQL and Spark through a scratch DuckDB database a batch at
+    a time (``_staged``), so memory stays bounded however large the export."""
 
     def replace_export(self, path: str, stamp: FileStamp, local_path: str) -> Replaced:
         """As :meth:`Warehouse.replace` for the export at ``local_path`` (named ``path``),

@@ -232,12 +232,27 @@ class scale_color_model(_Component):
 def legend_labels(
     frame: pd.DataFrame, model: str, names: Sequence[str], counts: str | None
 ) -> list[str]:
-    """Each model's legend entry: its name, and its n when ``counts`` names a column."""
+    """Each model's legend entry: its name (shortened past :data:`LEGEND_CHARS`, so one
+    long name does not push the others out of the figure), and its n when ``counts``
+    names a column."""
     if counts is None:
-        return list(names)
+        return [shorten(name) for name in names]
     require(frame, counts)
     n = sample_counts(frame, model, counts)
-    return [f"{name} ({n[name]})" if name in n else name for name in names]
+    return [f"{shorten(name)} ({n[name]})" if name in n else shorten(name) for name in names]
+
+
+#: The most characters of a model's name a legend entry shows.
+LEGEND_CHARS = 60
+
+
+def shorten(name: str, most: int = LEGEND_CHARS) -> str:
+    """``name`` as its start and end around an ellipsis when longer than ``most``
+    characters (the end too: names that differ only there stay told apart)."""
+    if len(name) <= most:
+        return name
+    tail = most // 3
+    return f"{name[: most - tail - 1]}\u2026{name[-tail:]}"
 
 
 def _rate_axis() -> list[Any]:

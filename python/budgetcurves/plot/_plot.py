@@ -5,6 +5,7 @@ Data in, a ggplot out: no SQL, no reshaping (the mart holds every number drawn).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -39,6 +40,30 @@ from ._layers import (
 )
 
 GOLDEN = 1.618
+
+#: The sizes a figure can be drawn at, in pixels (each side) and dots per inch:
+#: below 100 px there is no room for the panel; matplotlib draws no side past 2^16
+#: pixels, and a side of 20000 already takes a gigabyte.
+MIN_PIXELS, MAX_PIXELS = 100, 20_000
+MIN_DPI, MAX_DPI = 10, 2_000
+
+
+def check_size(width: float, height: float, dpi: float) -> None:
+    """Raise ``ValueError`` naming the size a figure cannot be drawn at (before
+    anything is drawn or written)."""
+    for name, value, low, high in (
+        ("width", width, MIN_PIXELS, MAX_PIXELS),
+        ("height", height, MIN_PIXELS, MAX_PIXELS),
+        ("dpi", dpi, MIN_DPI, MAX_DPI),
+    ):
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high):
+            unit = "" if name == "dpi" else " pixels"
+            raise ValueError(
+                f"{name} {value!r} cannot be drawn: {name} must be positive, from {low} to "
+                f"{high}{unit}"
+            )
+
+
 LegendPosition = Literal["bottom", "right", "top", "left"]
 
 
@@ -119,9 +144,8 @@ def scores_by_limit(
     require(frame, facet)
     if stderr is not None and ci is not None:
         _check_ci(frame, ci)
-    if width <= 0 or (height is not None and height <= 0) or dpi <= 0:
-        raise ValueError("width, height and dpi must be positive")
     height = width / GOLDEN if height is None else height
+    check_size(width, height, dpi)
 
     counts = "sample_count" if "sample_count" in frame.columns else None
     plot = (

@@ -9,6 +9,7 @@ numbers are the mart's by construction.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Literal
 
 import pandas as pd
@@ -82,9 +83,14 @@ def scores_by_limit_df(
         raise ValueError(f"{exc} (dbt's output above says why)") from None
     with memory_database() as con:
         try:
-            load_frame(con, _as_export(frame, score, scorer))
+            notes = load_frame(con, _as_export(frame, score, scorer))
         except LogReadError as exc:
             raise ValueError(exc.reason) from None
+        # what the CLI says on stderr: rows or values of the frame left out (a null
+        # eval_id, a repeated sample, a value that is not a number)
+        for note in notes:
+            if "left out" in note:
+                warnings.warn(f"scores_by_limit_df: {note}", UserWarning, stacklevel=2)
         try:
             plan.execute(con, "scores_by_limit", "model_info")
         except DataTestError as exc:

@@ -67,7 +67,7 @@ def test_forget_removes_a_folders_samples_and_keeps_the_rest(tmp_path, capsys):
     mine = clone_log(JSON_LOGS[0], tmp_path / "mine" / "a.json", "mine")
     assert main(["ingest", str(EXAMPLE_LOGS), str(mine), "--db", str(db), "--quiet"]) == 0
     assert main(["forget", str(EXAMPLE_LOGS), "--db", str(db)]) == 0
-    assert "6 pruned" in capsys.readouterr().out
+    assert "6 files forgotten" in capsys.readouterr().out
     assert _count(db, "select count(distinct eval_id) from inspect.samples") == 1
     assert _count(db, "select count(*) from inspect.log_files") == 1
     assert main(["forget", str(tmp_path / "never-loaded"), "--db", str(db)]) == EXIT_NOTHING_READ

@@ -149,3 +149,31 @@ def assert_tables_equal(ours: pd.DataFrame, duck: pd.DataFrame, name: str) -> No
         np.testing.assert_allclose(
             x[~np.isnan(x)], y[~np.isnan(y)], rtol=0, atol=TOLERANCE, err_msg=f"{name}.{column}"
         )
+
+
+def duckdb_landing(paths: list[str], db) -> dict[str, pd.DataFrame]:
+    """The landing tables (but ``loaded_at``) after loading ``paths`` into a new DuckDB
+    file ``db``: what another engine's loader must write, row for row."""
+    with duckdb.connect(str(db)) as con:
+        summary = ingest(paths, con)
+        assert not summary.errors, summary.errors
+        return {
+            table: con.sql(f"select * from inspect.{table}")
+            .df()
+            .drop(columns=["loaded_at"], errors="ignore")
+            for table in ("samples", "sample_scores")
+        }
+
+
+def assert_same_rows(ours: pd.DataFrame, duck: pd.DataFrame) -> None:
+    """The same rows, whatever their order and however each engine types a null."""
+    columns = sorted(duck.columns)
+    assert sorted(c for c in ours.columns if c != "loaded_at") == columns
+
+    def rows(frame: pd.DataFrame) -> list[tuple]:
+        return sorted(
+            tuple("" if pd.isna(v) else str(v) for v in row)
+            for row in frame[columns].itertuples(index=False)
+        )
+
+    assert rows(ours) == rows(duck)

@@ -15,17 +15,19 @@ import pandas as pd
 import pytest
 
 from budgetcurves._project import run_dbt
-from budgetcurves.ingest import PostgresWarehouse, forget, ingest
+from budgetcurves.ingest import PostgresWarehouse, _staged, forget, ingest
 from budgetcurves.ingest._landing import POSTGRES
 
-from ..conftest import EXAMPLE_LOGS
+from ..conftest import EXAMPLE_EXPORT, EXAMPLE_LOGS
 from ..ingest._logs import EVAL_LOGS, clone_log
 from ..ingest.test_landing import assert_migrates, older_landing
 from .conftest import (
     ENGINE_VARS,
     SCORE_SQL,
     assert_every_mart_equal,
+    assert_same_rows,
     duckdb_build,
+    duckdb_landing,
     sample_values,
     score_cases,
 )
@@ -189,3 +191,28 @@ def test_an_older_landing_gets_every_missing_column(loaded):
 
     with PostgresWarehouse.connect() as warehouse:
         assert_migrates(run, columns_of, lambda: ingest([str(EXAMPLE_LOGS)], warehouse))
+
+
+def test_an_export_is_copied_batch_by_batch(loaded, tmp_path, monkeypatch):
+    """A samples_df export: DuckDB reads and checks it in a scratch database, and its
+    rows reach PostgreSQL in COPY batches (here of 7 rows): the rows DuckDB lands."""
+    monkeypatch.setattr(_staged, "BATCH_ROWS", 7)
+    copies = []
+    with PostgresWarehouse.connect() as warehouse:
+        warehouse.connection.cursor().execute("drop schema if exists inspect cascade")
+        warehouse.connection.commit()
+        copy = PostgresWarehouse._copy
+
+        def counted(cur, table, batches):
+            batches = list(batches)  # the export's batches, as the warehouse hands them
+            copies.extend((table, batch.num_rows) for batch in batches)
+            copy(cur, table, batches)
+
+        monkeypatch.setattr(PostgresWarehouse, "_copy", staticmethod(counted))
+        summary = ingest([str(EXAMPLE_EXPORT)], warehouse)
+    assert not summary.errors and summary.samples_added > 0
+    duck = duckdb_landing([str(EXAMPLE_EXPORT)], tmp_path / "export.duckdb")
+    for table in ("samples", "sample_scores"):
+        assert_same_rows(_query(f"select * from inspect.{table}"), duck[table])
+        sizes = [n for name, n in copies if name == table]
+        assert max(sizes) == 7 and sum(sizes) == len(duck[table])

@@ -20,13 +20,15 @@ from budgetcurves._project import PROJECT_DIR, run_dbt
 from budgetcurves.ingest import SparkWarehouse, ingest, spark_session
 from budgetcurves.ingest._landing import SPARK
 
-from ..conftest import EXAMPLE_LOGS
+from ..conftest import EXAMPLE_EXPORT, EXAMPLE_LOGS
 from ..ingest.test_landing import assert_migrates, older_landing
 from .conftest import (
     ENGINE_VARS,
     SCORE_SQL,
     assert_every_mart_equal,
+    assert_same_rows,
     duckdb_build,
+    duckdb_landing,
     sample_values,
     score_cases,
 )
@@ -174,3 +176,32 @@ def test_an_older_landing_migrates_and_ingest_writes_outside_a_with(spark, loade
         lambda table: set(spark.table(f"inspect.{table}").columns),
         lambda: ingest([str(EXAMPLE_LOGS)], SparkWarehouse(spark)),
     )
+
+
+def test_rows_reach_spark_through_staged_parquet(spark, loaded, tmp_path, monkeypatch):
+    """Last: it replaces the landing rows. Logs and an export are staged as Parquet in
+    the staging folder and read by Spark at the flush (no run's rows on the driver),
+    which then empties the folder; the rows are DuckDB's."""
+    for table in ("samples", "sample_scores", "log_files"):
+        spark.sql(f"drop table if exists inspect.{table}")
+    staging = tmp_path / "staging"
+    seen: list[str] = []
+    clear = SparkWarehouse._clear_staging
+
+    def noting(self):
+        seen.extend(sorted(p.name for p in staging.rglob("*.parquet")))
+        clear(self)
+
+    monkeypatch.setattr(SparkWarehouse, "_clear_staging", noting)
+    # an export (staged by DuckDB), then a log of one of its evals (staged from Arrow),
+    # which takes that eval's rows and leaves the export's others
+    log = EXAMPLE_LOGS / "2025-01-01T00-00-00_arithmetic_model-a.eval"
+    paths = [str(EXAMPLE_EXPORT), str(log)]
+    with SparkWarehouse(spark, staging=str(staging)) as warehouse:
+        summary = ingest(paths, warehouse)  # flushes at its end
+    assert not summary.errors and summary.samples_added > 0
+    assert seen == sorted(["samples.parquet", "sample_scores.parquet"] * 2)
+    assert not list(staging.rglob("*.parquet"))  # emptied by the flush
+    duck = duckdb_landing(paths, tmp_path / "landing.duckdb")
+    for table in ("samples", "sample_scores"):
+        assert_same_rows(spark.table(f"inspect.{table}").toPandas(), duck[table])
