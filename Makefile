@@ -8,7 +8,10 @@ OUT ?= out
 
 .PHONY: setup demo test test-python test-slow test-dbt test-postgres test-spark lint format bench clean browser figures
 
+# the default shape's plan compiled before the first call (python/budgetcurves/_plans,
+# as a wheel carries it); instant when the project has not changed since
 setup: $(STAMP)
+	$(BIN)/python -m budgetcurves._compiled ship
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -75,8 +78,11 @@ BENCH_SIZES ?= 1e5,1e6
 BENCH_REPEAT ?= 3
 # engines beside DuckDB in the per-model profile: make bench BENCH_ENGINES=postgres,spark
 BENCH_ENGINES ?=
+# one section or a few: make bench BENCH_ONLY=session,interactive
+BENCH_ONLY ?= table,sql,floor,profile,logs,refresh,demo,interactive,session
 bench: setup
-	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) --repeat $(BENCH_REPEAT) --engines "$(BENCH_ENGINES)"
+	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) --repeat $(BENCH_REPEAT) --only $(BENCH_ONLY) \
+		--engines "$(BENCH_ENGINES)"
 
 # How often each band covers a known true curve: simulated evals, one build with the
 # replicates as a facet (about a minute); the table and figure of docs/statistics.md

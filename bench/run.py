@@ -16,6 +16,9 @@ demo     ``budgetcurves run examples/logs``, and where its time goes.
 profile  each model's seconds at each size: DuckDB on the compiled path (medians), and
          with ``--engines postgres,spark`` (``make bench BENCH_ENGINES=...``) one
          ``dbt build`` on each of those, against DuckDB's ``budgetcurves build``.
+session  a notebook session of six calls changing the options (fresh process, empty
+         cache) vs inspect_viz's, at 1e4 and 1e5; ``budgetcurves run examples/logs``
+         with an empty cache, then with ``--steps 50 --ci 0.9``.
 interactive
          answers without a dbt run: the warm drop-in vs the reference in one process
          (1e3 to 1e6 samples) and where its time goes; a fresh process's first answer;
@@ -551,6 +554,102 @@ def section_interactive(repeat: int, sizes: tuple[int, ...] = INTERACTIVE_SIZES)
     say()
 
 
+SESSION_SIZES = (10_000, 100_000)
+
+
+def _session(side: str, export: Path, cache: Path) -> tuple[float, dict]:
+    """One notebook session (bench/_session.py) in a fresh process, ``cache`` emptied
+    first: its wall seconds and its JSON (import, read, each call)."""
+    shutil.rmtree(cache, ignore_errors=True)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "_session.py"), side, str(export)],
+        cwd=ROOT,
+        env={**os.environ, **DBT_ENV, "BUDGETCURVES_CACHE_DIR": str(cache)},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return time.perf_counter() - started, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def section_session(repeat: int, sizes: tuple[int, ...] = SESSION_SIZES) -> None:
+    say("## A notebook session: six calls changing the options, fresh process, empty cache")
+    say()
+    say(
+        "`scores_by_limit_df` for total_tokens, total_time, working_time, total_tokens "
+        'with steps=50, with scale="linear", and total_tokens again, in a fresh process '
+        "with an empty cache folder (the default shape's plan is the one `make setup` "
+        "compiled, as a wheel carries it), beside the same session with inspect_viz "
+        f"0.4.2; wall time of the process, medians of {repeat}. Targets: >= 3x, every "
+        "call after the first < 0.5 s at 1e4."
+    )
+    say()
+    cache = WORK / "session-cache"
+    rows = []
+    for n in sizes:
+        export = export_for(n)
+        walls: dict[str, list[float]] = {"budgetcurves": [], "inspect_viz": []}
+        calls: dict[str, list[list[float]]] = {"budgetcurves": [], "inspect_viz": []}
+        dbt_imported = False
+        for _ in range(repeat):
+            for side in ("inspect_viz", "budgetcurves"):
+                wall, result = _session(side, export, cache)
+                walls[side].append(wall)
+                calls[side].append(result["calls"])
+                dbt_imported |= side == "budgetcurves" and result["dbt imported"]
+        ours, theirs = middle(walls["budgetcurves"]), middle(walls["inspect_viz"])
+        per_call = [middle([c[i] for c in calls["budgetcurves"]]) for i in range(6)]
+        ref_call = [middle([c[i] for c in calls["inspect_viz"]]) for i in range(6)]
+        rows.append(
+            [
+                size_label(n),
+                f"{theirs:.2f}",
+                f"{ours:.2f}",
+                f"{theirs / ours:.1f}x",
+                ", ".join(f"{v:.2f}" for v in per_call),
+                ", ".join(f"{v:.2f}" for v in ref_call),
+                "yes" if dbt_imported else "no",
+            ]
+        )
+    table(
+        [
+            "N",
+            "reference session s",
+            "budgetcurves session s",
+            "ratio",
+            "budgetcurves per call s",
+            "reference per call s",
+            "dbt imported",
+        ],
+        rows,
+    )
+
+    db = WORK / "session-demo.duckdb"
+    out = WORK / "session-demo.png"
+    logs = str(ROOT / "examples" / "logs")
+    command = [str(BIN / "budgetcurves"), "run", logs, "--db", str(db), "--out", str(out)]
+    env = {**DBT_ENV, "BUDGETCURVES_CACHE_DIR": str(cache)}
+    firsts, seconds, references = [], [], []
+    for _ in range(repeat):
+        references.append(run([sys.executable, "-c", REFERENCE_WORKFLOW, logs]).seconds)
+        shutil.rmtree(cache, ignore_errors=True)
+        fresh(db)
+        firsts.append(run([*command, "--quiet"], env=env).seconds)
+        fresh(db)
+        second = [*command, "--quiet", "--steps", "50", "--ci", "0.9"]
+        seconds.append(run(second, env=env).seconds)
+    first, again, reference = middle(firsts), middle(seconds), middle(references)
+    say(
+        f"`budgetcurves run examples/logs` into a new database, empty cache: "
+        f"**{first:.2f} s**; again into a new database with `--steps 50 --ci 0.9`: "
+        f"**{again:.2f} s**; the reference's workflow (`samples_df` + "
+        f"`scores_by_limit_df`): **{reference:.2f} s** ({reference / first:.1f}x; "
+        "target >= 2x, the second run as fast as the first)."
+    )
+    say()
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -630,7 +729,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument(
         "--only",
-        default="table,sql,floor,profile,logs,refresh,demo,interactive",
+        default="table,sql,floor,profile,logs,refresh,demo,interactive,session",
         help="sections to run",
     )
     parser.add_argument(
@@ -665,6 +764,8 @@ def main() -> int:
         section_demo(args.repeat)
     if "interactive" in only:
         section_interactive(args.repeat)
+    if "session" in only:
+        section_session(args.repeat)
     out = WORK / f"report-{time.strftime('%Y%m%d-%H%M%S')}.md"
     out.write_text("\n".join(report) + "\n")
     print(f"report: {out.relative_to(ROOT)}")

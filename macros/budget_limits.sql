@@ -1,7 +1,17 @@
+{#- The limits the SQL is written for: the built-in ones, then the var `extra_limits`
+    (columns of stg_inspect__samples). Which of them the curves are built for is data
+    (int_options__limits, limit_is_chosen_sql); in a unit test, only the chosen ones. -#}
+{% macro budget_limits() -%}
+    {%- if budgetcurves.is_unit_test() -%}
+        {{ return(chosen_budget_limits()) }}
+    {%- endif -%}
+    {{ return(builtin_budget_limits() + extra_limits()) }}
+{%- endmacro %}
+
 {#- The limits the curves are built for: each a numeric column of int_samples__scored.
     The built-in ones, then the var `extra_limits` (columns of stg_inspect__samples);
     only those the var `limits` names, when it names some. -#}
-{% macro budget_limits() -%}
+{% macro chosen_budget_limits() -%}
     {%- set available = builtin_budget_limits() + extra_limits() -%}
     {%- set chosen = project_var('limits') -%}
     {%- if chosen is none -%}{{ return(available) }}{%- endif -%}
@@ -88,8 +98,17 @@
     {{ return(types.get(limit_name)) }}
 {%- endmacro %}
 
-{#- `project_var('statuses')` checked and rendered as a SQL list of string literals. -#}
+{#- The kept statuses for `log_status in (...)`: a query of int_options__statuses,
+    or in a unit test the literals (statuses_list_sql). -#}
 {% macro statuses_sql() -%}
+    {%- if budgetcurves.is_unit_test() -%}
+        {{ return(statuses_list_sql()) }}
+    {%- endif -%}
+    select status from {{ ref('int_options__statuses') }}
+{%- endmacro %}
+
+{#- `project_var('statuses')` checked and rendered as a SQL list of string literals. -#}
+{% macro statuses_list_sql() -%}
     {%- set statuses = project_var('statuses') -%}
     {%- if statuses is string -%}{%- set statuses = [statuses] -%}{%- endif -%}
     {%- if statuses is mapping or statuses is not iterable or statuses | length == 0

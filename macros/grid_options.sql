@@ -25,8 +25,13 @@
     {{ return(scale) }}
 {%- endmacro %}
 
-{#- `project_var('ci_level')` checked: a number strictly between 0 and 1. -#}
+{#- The band's confidence level as SQL: the options row's (option_sql). -#}
 {% macro ci_level() -%}
+    {{ return(budgetcurves.option_sql('ci_level', ci_level_value())) }}
+{%- endmacro %}
+
+{#- `project_var('ci_level')` checked: a number strictly between 0 and 1. -#}
+{% macro ci_level_value() -%}
     {%- set level = project_var('ci_level') -%}
     {%- if level is string -%}{%- set level = level | trim | float(-1) -%}{%- endif -%}
     {%- if level is not number or level is boolean or not (0 < level < 1) -%}

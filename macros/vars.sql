@@ -52,13 +52,13 @@
     {%- endfor -%}
     {%- do grid_steps() -%}
     {%- do grid_scale() -%}
-    {%- do ci_level() -%}
+    {%- do ci_level_value() -%}
     {%- do optional_string_var('scorer') -%}
     {%- do optional_string_var('score_key') -%}
     {%- do optional_string_var('inspect_logs') -%}
-    {%- do statuses_sql() -%}
+    {%- do statuses_list_sql() -%}
     {%- do extra_limits() -%}
-    {%- do budget_limits() -%}
+    {%- do chosen_budget_limits() -%}
     {%- do facets() -%}
     {%- do samples_where() -%}
     {%- do se_method() -%}
@@ -92,7 +92,12 @@
 {% macro chosen_score_sql() -%}
     {%- set score_key = optional_string_var('score_key') -%}
     {{ chosen_scorer_sql() }}
-    {% if score_key -%}
+    {% if not budgetcurves.is_unit_test() -%}
+    and case
+        when {{ budgetcurves.option_sql('score_key', none) }} is null then score_key is null
+        else score_key = {{ budgetcurves.option_sql('score_key', none) }} or score_key is null
+    end
+    {%- elif score_key -%}
     and (score_key = {{ budgetcurves.sql_string(score_key) }} or score_key is null)
     {%- else -%}
     and score_key is null
@@ -103,7 +108,12 @@
     `scorer`'s, default each log's first scorer. -#}
 {% macro chosen_scorer_sql() -%}
     {%- set scorer = optional_string_var('scorer') -%}
-    {% if scorer -%}
+    {% if not budgetcurves.is_unit_test() -%}
+    case
+        when {{ budgetcurves.option_sql('scorer', none) }} is null then is_first_scorer
+        else scorer = {{ budgetcurves.option_sql('scorer', none) }}
+    end
+    {%- elif scorer -%}
     scorer = {{ budgetcurves.sql_string(scorer) }}
     {%- else -%}
     is_first_scorer
@@ -137,7 +147,7 @@
         {%- for row in counts.rows -%}{%- do seen.append(row[0] ~ ' (' ~ row[1] ~ ')') -%}{%- endfor -%}
         {%- set why = "none of the " ~ loaded ~ " samples loaded is from a log whose status the var statuses keeps (" ~ project_var('statuses') ~ "); the logs' statuses: " ~ seen | join(', ') -%}
     {%- elif samples_where() and run_query(
-        'select count(*) from (select * from ' ~ samples ~ ' where (' ~ samples_where() ~ ')) as bc_where where log_status in (' ~ statuses_sql() ~ ')'
+        'select count(*) from (select * from ' ~ samples ~ ' where (' ~ samples_where() ~ ')) as bc_where where log_status in (' ~ statuses_list_sql() ~ ')'
     ).columns[0].values()[0] == 0 -%}
         {%- set why = "the var where (" ~ samples_where() ~ ") leaves none of the " ~ kept | sum ~ " samples the var statuses keeps" -%}
     {%- else -%}

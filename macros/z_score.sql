@@ -14,7 +14,10 @@
         {%- endif -%}
         {%- set level_sql = "cast(" ~ level ~ " as " ~ budgetcurves.type_double() ~ ")" -%}
     {%- elif level is string and level | trim -%}
-        {%- set level_sql = "cast(" ~ level ~ " as " ~ budgetcurves.type_double() ~ ")" -%}
+        {#- an expression (the options row's level, a column) is evaluated once, in a
+            subquery the formula reads it from, not at each of its dozens of uses -#}
+        {%- set level_sql = "z_level.level_value" -%}
+        {%- set level_once = "cast(" ~ level ~ " as " ~ budgetcurves.type_double() ~ ") as level_value" -%}
     {%- else -%}
         {{ exceptions.raise_compiler_error("z_score: level must be a number strictly between 0 and 1 or a SQL expression, got '" ~ level ~ "'") }}
     {%- endif -%}
@@ -37,11 +40,13 @@
         {{ budgetcurves._poly(r_far, [6.65790464350110377720e0, 5.46378491116411436990e0, 1.78482653991729133580e0, 2.96560571828504891230e-1, 2.65321895265761230930e-2, 1.24266094738807843860e-3, 2.71155556874348757815e-5, 2.01033439929228813265e-7]) }}
         / {{ budgetcurves._poly(r_far, [1.0, 5.99832206555887937690e-1, 1.36929880922735805310e-1, 1.48753612908506148525e-2, 7.86869131145613259100e-4, 1.84631831751005468180e-5, 1.42151175831644588870e-7, 2.04426310338993978564e-15]) }}
     {%- endset -%}
+    {% if level_once is defined %}(select {% endif -%}
     (case
         when abs({{ q }}) <= 0.425 then {{ central }}
         when {{ r_tail }} <= 5.0 then sign({{ q }}) * ({{ mid }})
         else sign({{ q }}) * ({{ far }})
     end)
+    {%- if level_once is defined %} from (select {{ level_once }}) as z_level){% endif %}
 {%- endmacro %}
 
 {#- Horner form of sum(coefficients[i] * x^i), coefficients from the constant term up. -#}

@@ -2,8 +2,8 @@
     `steps` thresholds from the smallest to the largest value of any sample,
     geometric on a log scale, evenly spaced on a linear one. The first and last
     thresholds are exactly the minimum and maximum. -#}
-{%- set steps = grid_steps() -%}
-{%- set scale = grid_scale() -%}
+{%- set steps = option_sql('steps', grid_steps()) -%}
+{%- set scale = option_sql('scale', grid_scale()) -%}
 
 with
 
@@ -35,16 +35,13 @@ scaled as (
         case
             -- a log axis needs a positive maximum
             when max_value <= 0 then 'linear'
-            {% if scale == 'auto' -%}
-            -- as the reference: log when max / min >= 100 (a zero minimum counts as
-            -- an infinite ratio, which is where the reference divides by zero; nullif,
-            -- as PostgreSQL and Spark raise on a division by zero)
+            when {{ scale }} != 'auto' then {{ scale }}
+            -- auto, as the reference: log when max / min >= 100 (a zero minimum counts
+            -- as an infinite ratio, which is where the reference divides by zero;
+            -- nullif, as PostgreSQL and Spark raise on a division by zero)
             when min_value < 0 then 'linear'
             when min_value = 0 or max_value / nullif(min_value, 0) >= 100 then 'log'
             else 'linear'
-            {%- else -%}
-            else '{{ scale }}'
-            {%- endif %}
         end as limit_scale,
         min_value,
         min_positive_value
@@ -66,7 +63,11 @@ ranged as (
 
 steps as (
 
-    {{ integer_series(steps) }}
+    -- the first `steps` of a series as long as steps may be: the SQL is the same
+    -- for every value
+    select step_index
+    from ({{ integer_series(grid_steps() if is_unit_test() else grid_max_steps()) }}) as series
+    where step_index < {{ steps }}
 
 ),
 
@@ -78,17 +79,17 @@ grid as (
         steps.step_index,
         case
             when steps.step_index = 0 then ranged.low_value
-            when steps.step_index = {{ steps - 1 }} then ranged.high_value
+            when steps.step_index = ({{ steps }} - 1) then ranged.high_value
             when ranged.limit_scale = 'log'
                 then power(
                     10.0,
                     {{ log10('ranged.low_value') }}
                     + steps.step_index
-                    * (({{ log10('ranged.high_value') }} - {{ log10('ranged.low_value') }}) / {{ steps - 1 }})
+                    * (({{ log10('ranged.high_value') }} - {{ log10('ranged.low_value') }}) / ({{ steps }} - 1))
                 )
             else
                 ranged.low_value
-                + steps.step_index * ((ranged.high_value - ranged.low_value) / {{ steps - 1 }})
+                + steps.step_index * ((ranged.high_value - ranged.low_value) / ({{ steps }} - 1))
         end as threshold
     from ranged
     cross join steps

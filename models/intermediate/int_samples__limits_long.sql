@@ -42,7 +42,7 @@ unpivoted as {{ cte_not_materialized() }} (
         {%- endif %} as is_stopped_by_eval_budget,
         score
     from scored
-    where {{ limit_name }} is not null
+    where {{ limit_name }} is not null and {{ limit_is_chosen_sql(limit_name) }}
     {% if not (loop.last and outer.last) %}union all
     {% endif -%}
     {%- endfor %}

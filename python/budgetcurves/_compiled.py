@@ -1,7 +1,7 @@
 """Answers without a dbt run: the project's SQL, compiled once by dbt, run by DuckDB.
 
 The dbt models stay the only definition of the SQL. The first time a project, a
-set of vars, a database name and a dbt version meet, dbt loads the seeds and the
+set of vars and a dbt version meet, dbt loads the seeds and the
 staging views on a scratch database and compiles the project; what it compiled is
 kept in the user's cache as a *plan*: every model's and data test's SQL in DAG
 order, each model's materialization and enforced contract, and the seeds' rows as
@@ -25,14 +25,14 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from . import __version__
+from ._options import OPTION_MODELS, Options, check, split
 from ._project import PROJECT_DIR, DbtError, cache_dir, run_dbt
 
 #: Bumped when the plan's shape changes, so an old cache is never read as a new one.
@@ -41,6 +41,16 @@ PLAN_FORMAT = 1
 PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
 #: The database a plan runs in when no file is named (an in-memory DuckDB of this name).
 MEMORY_DATABASE = "budgetcurves"
+#: The catalog name every plan is compiled against (dbt writes the database's name into
+#: every relation). A plan runs on a database of any name: this one quoted name is
+#: replaced by that database's, so one plan serves every file and no new file name
+#: costs a compile.
+PLAN_CATALOG = "budgetcurves_plan_catalog"
+#: Plans compiled before the user's first call, for the default shape: in a wheel by
+#: its build hook (hatch_build.py), in a checkout by ``make setup``. Read like the
+#: cache (same keys), never written at run time; a plan for other versions is not
+#: found there, and is compiled into the cache (once).
+SHIPPED_PLANS = Path(__file__).parent / "_plans"
 
 
 class DataTestError(DbtError):
@@ -82,6 +92,29 @@ class Plan:
     folder: Path
     database: str
     steps: list[Step] = field(default_factory=list)
+    #: the values the option relations are bound to; None: the compiled SQL's (the
+    #: vars' defaults)
+    options: Options | None = None
+
+    def bound(self, options: Options) -> Plan:
+        """This plan with its option relations (int_options...) holding ``options``."""
+        return replace(self, options=options)
+
+    def on(self, database: str) -> Plan:
+        """This plan for a database named ``database``: every relation's catalog, which
+        dbt wrote as the plan's, renamed (the SQL is otherwise the same)."""
+        if database == self.database:
+            return self
+        old, new = _quote(self.database) + ".", _quote(database) + "."
+        steps = [
+            replace(
+                step,
+                relation=step.relation.replace(old, new),
+                sql=step.sql if step.kind == "seed" else step.sql.replace(old, new),
+            )
+            for step in self.steps
+        ]
+        return Plan(self.folder, database, steps, self.options)
 
     def relation(self, name: str) -> str:
         """The quoted relation a model or seed of the plan builds."""
@@ -148,8 +181,11 @@ class Plan:
             for step in steps:
                 if step.kind != "test":
                     started = time.perf_counter()
-                    for statement in self._statements(step, kinds.get(step.relation)):
-                        con.execute(statement)
+                    if self.options is not None and step.name in OPTION_MODELS:
+                        self._bind(con, step, kinds.get(step.relation))
+                    else:
+                        for statement in self._statements(step, kinds.get(step.relation)):
+                            con.execute(statement)
                     if timings is not None:
                         timings[step.name] = time.perf_counter() - started
             con.execute("commit")
@@ -167,6 +203,17 @@ class Plan:
                 + "; ".join(f"{r.name} ({r.failures} failing rows)" for r in failed)
             )
         return results
+
+    def _bind(self, con: duckdb.DuckDBPyConnection, step: Step, existing: str | None) -> None:
+        """The option relation ``step`` as a table of this plan's options, in place of
+        its compiled SQL (which holds the vars' defaults)."""
+        assert self.options is not None
+        columns, rows = self.options.rows(step.name)
+        if existing == "VIEW":
+            con.execute(f"drop view {step.relation}")
+        con.execute(f"create or replace table {step.relation} ({columns})")
+        marks = ", ".join("?" for _ in rows[0])
+        con.executemany(f"insert into {step.relation} values ({marks})", rows)
 
     def _statements(self, step: Step, existing: str | None) -> Iterable[str]:
         # an object of the other kind is dropped first, as dbt does when a
@@ -238,43 +285,57 @@ def project_fingerprint(project: Path = PROJECT_DIR) -> str:
 
 def plan_key(
     variables: Mapping[str, Any],
-    database: str,
     project: Path = PROJECT_DIR,
     kind: str = "plan",
 ) -> str:
-    """What a plan is valid for: the project's files, the vars, the database's name
-    (dbt writes it into every relation), the adapter and the versions involved."""
+    """What a plan is valid for: the project's files, the vars, the adapter and the
+    versions involved (not the database's name: see :meth:`Plan.on`)."""
     identity = {
         "kind": kind,
         "format": PLAN_FORMAT,
-        "budgetcurves": __version__,
         "dbt-core": version("dbt-core"),
         "adapter": "duckdb",
         "dbt-duckdb": version("dbt-duckdb"),
         "duckdb": duckdb.__version__,
         "project": project_fingerprint(project),
         "vars": dict(variables),
-        "database": database,
     }
     text = json.dumps(identity, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def compiled_plan(variables: Mapping[str, Any], database: str = MEMORY_DATABASE) -> Plan:
-    """The plan for ``variables`` on a database named ``database``: read from the
-    cache, or compiled by dbt and cached (a few seconds, once).
+    """The plan for ``variables`` on a database named ``database``, its option
+    relations bound to the value vars among them (budgetcurves._options). The SQL
+    depends only on the other vars, the shape: read from the cache, or compiled by
+    dbt and cached (a few seconds, once per shape, for every value and every
+    database name).
 
-    Raises :class:`budgetcurves._project.DbtError` when dbt rejects the project or
-    the vars (a var check failing at compile time names the var).
+    Raises :class:`budgetcurves._options.OptionError` (a ``ValueError``) naming a
+    value var that is wrong, before anything runs, and
+    :class:`budgetcurves._project.DbtError` when dbt rejects the project or a var
+    of the shape (a var check failing at compile time names the var).
     """
+    options = check(variables)
+    shape, _ = split(variables)
+    return _shape_plan(shape).on(database).bound(options)
+
+
+def _shape_plan(shape: Mapping[str, Any]) -> Plan:
+    """The compiled plan for the shape vars ``shape``: the shipped one, or the
+    cache's, or compiled by dbt into the cache."""
+    key = plan_key(shape)
+    plan = _read_plan(SHIPPED_PLANS / key)
+    if plan is not None:
+        return plan
     root = cache_dir() / "compiled"
-    folder = root / plan_key(variables, database)
+    folder = root / key
     plan = _read_plan(folder)
     if plan is not None:
         return plan
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=root, prefix=".compiling-") as scratch:
-        built = _compile(Path(scratch), variables, database)
+        built = _compile(Path(scratch), shape, PLAN_CATALOG)
         try:  # the rename is atomic: a reader sees the whole plan or none
             built.rename(folder)
         except OSError:  # another process cached the same plan first: keep theirs
@@ -283,6 +344,21 @@ def compiled_plan(variables: Mapping[str, Any], database: str = MEMORY_DATABASE)
     plan = _read_plan(folder)
     assert plan is not None
     return plan
+
+
+def ship(root: Path, shape: Mapping[str, Any] | None = None) -> Path:
+    """Compile the plan for ``shape`` (default: the default shape, no vars) into
+    ``root``, named by its key, as the cache holds it: what the wheel's build hook
+    and ``make setup`` run, so the user's first call finds its plan. Returns its
+    folder (left as it is when already there)."""
+    shape = dict(shape or {})
+    folder = root / plan_key(shape)
+    if _read_plan(folder) is not None:
+        return folder
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root, prefix=".compiling-") as scratch:
+        _compile(Path(scratch), shape, PLAN_CATALOG).rename(folder)
+    return folder
 
 
 def _read_plan(folder: Path) -> Plan | None:
@@ -336,10 +412,11 @@ def _seed_rows(steps: list[Step], db: Path, paths: list[str]) -> Path:
     """The folder of every seed's rows as Parquet, for this project: loaded by
     ``dbt seed`` into ``db`` (with the seeds' configured column types) the first
     time, then kept beside the plans."""
-    folder = cache_dir() / "seeds" / plan_key({}, "", kind="seeds")
+    folder = cache_dir() / "seeds" / plan_key({}, kind="seeds")
     if folder.is_dir():
         return folder
     run_dbt(["seed", *paths], db=db, quiet=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(dir=folder.parent.parent, prefix=".seeding-"))
     with duckdb.connect(str(db), read_only=True) as con:
         for step in steps:
@@ -464,3 +541,21 @@ def memory_database() -> duckdb.DuckDBPyConnection:
 def database_name(db: str | os.PathLike[str]) -> str:
     """The catalog name DuckDB (and so dbt-duckdb) gives a database file: its stem."""
     return Path(db).stem
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m budgetcurves._compiled ship [DIR]``: compile the default shape's
+    plan into DIR (default: the package's ``_plans``), as ``make setup`` does."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] != "ship" or len(args) > 2:
+        print("usage: python -m budgetcurves._compiled ship [DIR]", file=sys.stderr)
+        return 2
+    folder = ship(Path(args[1]) if len(args) > 1 else SHIPPED_PLANS)
+    print(f"plan for the default shape: {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -198,6 +198,12 @@ def _build_vars(args: argparse.Namespace) -> dict[str, Any]:
     for name, value in (("steps", args.steps), ("scale", args.scale), ("ci_level", args.ci)):
         if value is not None:
             variables[name] = value
+    from .._options import OptionError, check
+
+    try:  # the values' checks, as dbt's (the shape's are dbt's, when it compiles)
+        check(variables)
+    except OptionError as exc:
+        raise UserError(str(exc)) from None
     return variables
 
 

@@ -92,6 +92,7 @@ def test_a_failing_data_test_is_an_error_on_both_paths(tmp_path):
 
 def test_a_plan_is_compiled_once_then_read_from_the_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("BUDGETCURVES_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(_compiled, "SHIPPED_PLANS", tmp_path / "none shipped")
     first = compiled_plan({"steps": 7})
     assert (first.folder / "plan.json").exists()
     assert {step.name for step in first.steps} >= {"scores_by_limit", "model_info"}
@@ -102,21 +103,21 @@ def test_a_plan_is_compiled_once_then_read_from_the_cache(tmp_path, monkeypatch)
     monkeypatch.setattr(_compiled, "run_dbt", no_dbt)
     again = compiled_plan({"steps": 7})
     assert again.folder == first.folder and again.steps == first.steps
-    with pytest.raises(AssertionError, match="dbt ran"):  # other vars: another plan
-        compiled_plan({"steps": 8})
+    assert compiled_plan({"steps": 8}).folder == first.folder  # a value: the same plan
+    with pytest.raises(AssertionError, match="dbt ran"):  # another shape: another plan
+        compiled_plan({"steps": 7, "facet": "epoch"})
 
 
-def test_the_plan_key_follows_the_project_files_vars_and_database(tmp_path):
+def test_the_plan_key_follows_the_project_files_and_vars(tmp_path):
     project = tmp_path / "project"
     shutil.copytree(PROJECT_DIR / "models", project / "models")
     shutil.copy(PROJECT_DIR / "dbt_project.yml", project)
-    key = plan_key({"steps": 5}, "budgetcurves", project)
-    assert plan_key({"steps": 5}, "budgetcurves", project) == key
-    assert plan_key({"steps": 6}, "budgetcurves", project) != key
-    assert plan_key({"steps": 5}, "other", project) != key
+    key = plan_key({"facet": "epoch"}, project)
+    assert plan_key({"facet": "epoch"}, project) == key
+    assert plan_key({"facet": "log"}, project) != key
     mart = project / "models" / "marts" / "scores_by_limit.sql"
     mart.write_text(mart.read_text() + "\n-- edited\n")
-    assert plan_key({"steps": 5}, "budgetcurves", project) != key
+    assert plan_key({"facet": "epoch"}, project) != key
 
 
 def test_bad_vars_are_named_when_compiling(tmp_path, monkeypatch):

@@ -1,0 +1,32 @@
+{#- The options that are values (steps, scale, ci_level, scorer, score_key, statuses,
+    limits) reach the models as data: one row of int_options and the lists
+    int_options__statuses and int_options__limits, built from the vars on the dbt path
+    and bound from the call's arguments on the compiled path (budgetcurves._options),
+    so the compiled SQL of every other model is the same whatever their values. In a
+    unit test an option is its pinned value, a literal, as before. -#}
+
+{% macro is_unit_test() -%}
+    {{ return(model is mapping and model.get('resource_type') == 'unit_test') }}
+{%- endmacro %}
+
+{#- The value option `name` (a column of int_options) as SQL: a scalar subquery of
+    the options row, or in a unit test its checked value `value` as a literal. -#}
+{% macro option_sql(name, value) -%}
+    {%- if is_unit_test() -%}
+        {%- if value is none -%}null
+        {%- elif value is string -%}{{ budgetcurves.sql_string(value) }}
+        {%- else -%}{{ value }}
+        {%- endif -%}
+    {%- else -%}
+        (select {{ name }} from {{ ref('int_options') }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The condition that limit `limit_name` is one the curves are built for. -#}
+{% macro limit_is_chosen_sql(limit_name) -%}
+    {%- if is_unit_test() -%}
+        {{ 'true' if limit_name in chosen_budget_limits() else 'false' }}
+    {%- else -%}
+        exists (select 1 from {{ ref('int_options__limits') }} where limit_name = {{ budgetcurves.sql_string(limit_name) }})
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,137 @@
+"""Options that are values are data (issue 22): one compiled plan per shape serves
+every value, bound from the call's arguments, and builds the same rows as a fresh
+``dbt build`` with those vars; a bad value is refused with dbt's words, without dbt."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+import yaml
+
+from budgetcurves import _compiled
+from budgetcurves._compiled import compiled_plan, database_name
+from budgetcurves._options import VALUE_DEFAULTS, OptionError, check
+from budgetcurves._project import PROJECT_DIR, DbtError, build_command, run_dbt
+
+from ..conftest import EXAMPLE_LOGS
+from .test_compiled import MARTS, TOLERANCE, _ingested, _marts
+
+#: one call per value option changed in turn (and back), as a notebook session does
+SEQUENCE = [
+    {},
+    {"steps": 17},
+    {"steps": 17, "scale": "linear"},
+    {"scale": "log", "ci_level": 0.8},
+    {"limits": ["total_time"]},
+    {"limits": ["working_time", "total_tokens"], "steps": 5},
+    {"scorer": "match"},
+    {"statuses": ["success", "error"]},
+    {"score_key": "nope"},
+    {},
+]
+
+
+def test_defaults_are_dbt_projects():
+    declared = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    assert {name: declared[name] for name in VALUE_DEFAULTS} == VALUE_DEFAULTS
+
+
+def test_a_sequence_of_values_builds_what_dbt_builds_with_one_compile(tmp_path, monkeypatch):
+    monkeypatch.setenv("BUDGETCURVES_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(_compiled, "SHIPPED_PLANS", tmp_path / "none shipped")
+    source = _ingested(tmp_path, EXAMPLE_LOGS, "source")
+    compiled = tmp_path / "compiled.duckdb"
+    shutil.copyfile(source, compiled)
+    compiles = []
+    real_compile = _compiled._compile
+    monkeypatch.setattr(
+        _compiled, "_compile", lambda *a, **k: compiles.append(a) or real_compile(*a, **k)
+    )
+    folders = set()
+    for index, variables in enumerate(SEQUENCE):
+        plan = compiled_plan(variables, database_name(compiled))
+        folders.add(plan.folder)
+        with duckdb.connect(str(compiled)) as con:
+            plan.execute(con)
+        by_dbt = tmp_path / f"by_dbt_{index}.duckdb"
+        shutil.copyfile(source, by_dbt)
+        run_dbt(build_command(), db=by_dbt, variables=variables, quiet=True)
+        expected, got = _marts(by_dbt), _marts(compiled)
+        assert len(expected["scores_by_limit"]) > 0 or variables.get("score_key")
+        for mart in MARTS:
+            assert list(got[mart].dtypes) == list(expected[mart].dtypes), (variables, mart)
+            pd.testing.assert_frame_equal(
+                got[mart],
+                expected[mart],
+                check_exact=False,
+                rtol=0,
+                atol=TOLERANCE,
+                obj=f"{mart} with {variables}",
+            )
+    assert len(compiles) == 1 and len(folders) == 1
+    # the values did change the rows: steps 17 on every limit, one limit asked for
+    with duckdb.connect(str(compiled)) as con:
+        plan = compiled_plan({"steps": 3, "limits": ["total_time"]}, database_name(compiled))
+        plan.execute(con)
+        rows = con.execute(
+            "select distinct limit_name, step_index from main.scores_by_limit order by all"
+        ).fetchall()
+    assert rows == [("total_time", 0), ("total_time", 1), ("total_time", 2)]
+
+
+BAD_VALUES = [
+    {"steps": 1},
+    {"steps": "many"},
+    {"steps": 10**6},
+    {"scale": "cubic"},
+    {"ci_level": 1.5},
+    {"ci_level": "high"},
+    {"scorer": 7},
+    {"score_key": ""},
+    {"statuses": []},
+    {"statuses": [1, None]},
+    {"limits": ["nope"]},
+    {"limits": []},
+    {"limits": ["output_tokens"], "extra_limits": ["input_tokens"]},
+]
+
+
+@pytest.mark.parametrize("variables", BAD_VALUES, ids=[str(v) for v in BAD_VALUES])
+def test_a_bad_value_is_refused_with_dbts_words_without_dbt(
+    tmp_path, monkeypatch, capfd, variables
+):
+    monkeypatch.setenv("BUDGETCURVES_CACHE_DIR", str(tmp_path / "cache"))
+
+    def no_dbt(*args, **kwargs):
+        raise AssertionError("dbt ran for a bad value")
+
+    monkeypatch.setattr(_compiled, "run_dbt", no_dbt)
+    with pytest.raises(OptionError) as refused:
+        compiled_plan(variables)
+    assert isinstance(refused.value, ValueError)
+    monkeypatch.undo()
+    capfd.readouterr()
+    with pytest.raises(DbtError):  # dbt's own check of the same vars
+        run_dbt(["run-operation", "check_vars"], variables=variables, quiet=True)
+    said = capfd.readouterr()
+    assert str(refused.value) in " ".join((said.out + said.err).split())
+
+
+def test_good_values_are_normalized_as_dbt_reads_them():
+    options = check({"steps": " 7 ", "scale": "LOG", "ci_level": "0.9", "limits": "COST"})
+    assert (options.steps, options.scale, options.ci_level, options.limits) == (
+        7,
+        "log",
+        0.9,
+        ("cost",),
+    )
+    assert check({}).limits == (
+        "total_tokens",
+        "total_time",
+        "working_time",
+        "message_count",
+        "cost",
+    )
