@@ -29,7 +29,7 @@ def test_the_unit_tests_defaults_are_the_declared_ones(render):
 # models compile). One case per var; the words are the start of the var's own message.
 BAD_VARS = [
     ({"stepz": 5}, "unknown var 'stepz'"),
-    ({"steps": 1}, "var 'steps' must be a whole number >= 2"),
+    ({"steps": 1}, "var 'steps' must be a whole number from 2 to 10000"),
     ({"scale": "cubic"}, "var 'scale' must be one of auto, log, linear"),
     ({"ci_level": 2}, "var 'ci_level' must be a number strictly between 0 and 1"),
     ({"scorer": 7}, "var 'scorer' must be a name"),
