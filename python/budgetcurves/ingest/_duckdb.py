@@ -276,6 +276,8 @@ class DuckDBWarehouse:
             with suppress(duckdb.Error):
                 con.execute(self._restore)
                 self._restore = None
+                # the export's deduplicated rows (export_queries) are not kept past the load
+                con.execute("drop table if exists bc_rows")
         replaced.notes = parsed.notes
         return replaced
 
