@@ -1,8 +1,9 @@
 {#- The limits the SQL is written for: the built-in ones, then the var `extra_limits`
     (columns of stg_inspect__samples). Which of them the curves are built for is data
-    (int_options__limits, limit_is_chosen_sql); in a unit test, only the chosen ones. -#}
+    (int_options__limits, limit_is_chosen_sql) on the compiled path; elsewhere only the
+    chosen ones. -#}
 {% macro budget_limits() -%}
-    {%- if budgetcurves.is_unit_test() -%}
+    {%- if budgetcurves.options_are_literals() -%}
         {{ return(chosen_budget_limits()) }}
     {%- endif -%}
     {{ return(builtin_budget_limits() + extra_limits()) }}
@@ -98,10 +99,10 @@
     {{ return(types.get(limit_name)) }}
 {%- endmacro %}
 
-{#- The kept statuses for `log_status in (...)`: a query of int_options__statuses,
-    or in a unit test the literals (statuses_list_sql). -#}
+{#- The kept statuses for `log_status in (...)`: a query of int_options__statuses on
+    the compiled path, else the literals (statuses_list_sql). -#}
 {% macro statuses_sql() -%}
-    {%- if budgetcurves.is_unit_test() -%}
+    {%- if budgetcurves.options_are_literals() -%}
         {{ return(statuses_list_sql()) }}
     {%- endif -%}
     select status from {{ ref('int_options__statuses') }}

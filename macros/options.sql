@@ -2,17 +2,27 @@
     limits) reach the models as data: one row of int_options and the lists
     int_options__statuses and int_options__limits, built from the vars on the dbt path
     and bound from the call's arguments on the compiled path (budgetcurves._options),
-    so the compiled SQL of every other model is the same whatever their values. In a
-    unit test an option is its pinned value, a literal, as before. -#}
+    so the compiled SQL of every other model is the same whatever their values. On the
+    dbt path and in a unit test an option is its checked value, a literal, as before
+    (options_are_literals). -#}
 
 {% macro is_unit_test() -%}
     {{ return(model is mapping and model.get('resource_type') == 'unit_test') }}
 {%- endmacro %}
 
+{#- Whether the options are written into the SQL as literals: on the dbt path (so a
+    `dbt build --select part --vars ...` uses the vars it is given, whatever
+    int_options holds from an earlier build) and in unit tests. Only the compiled
+    path's own compile (budgetcurves._compiled, BUDGETCURVES_OPTIONS_AS_DATA=1) reads
+    them from the options relations, which its plan fills from each call. -#}
+{% macro options_are_literals() -%}
+    {{ return(budgetcurves.is_unit_test() or env_var('BUDGETCURVES_OPTIONS_AS_DATA', '') != '1') }}
+{%- endmacro %}
+
 {#- The value option `name` (a column of int_options) as SQL: a scalar subquery of
     the options row, or in a unit test its checked value `value` as a literal. -#}
 {% macro option_sql(name, value) -%}
-    {%- if is_unit_test() -%}
+    {%- if budgetcurves.options_are_literals() -%}
         {%- if value is none -%}null
         {%- elif value is string -%}{{ budgetcurves.sql_string(value) }}
         {%- else -%}{{ value }}
@@ -24,7 +34,7 @@
 
 {#- The condition that limit `limit_name` is one the curves are built for. -#}
 {% macro limit_is_chosen_sql(limit_name) -%}
-    {%- if is_unit_test() -%}
+    {%- if budgetcurves.options_are_literals() -%}
         {{ 'true' if limit_name in chosen_budget_limits() else 'false' }}
     {%- else -%}
         exists (select 1 from {{ ref('int_options__limits') }} where limit_name = {{ budgetcurves.sql_string(limit_name) }})

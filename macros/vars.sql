@@ -92,7 +92,7 @@
 {% macro chosen_score_sql() -%}
     {%- set score_key = optional_string_var('score_key') -%}
     {{ chosen_scorer_sql() }}
-    {% if not budgetcurves.is_unit_test() -%}
+    {% if not budgetcurves.options_are_literals() -%}
     and case
         when {{ budgetcurves.option_sql('score_key', none) }} is null then score_key is null
         else score_key = {{ budgetcurves.option_sql('score_key', none) }} or score_key is null
@@ -108,7 +108,7 @@
     `scorer`'s, default each log's first scorer. -#}
 {% macro chosen_scorer_sql() -%}
     {%- set scorer = optional_string_var('scorer') -%}
-    {% if not budgetcurves.is_unit_test() -%}
+    {% if not budgetcurves.options_are_literals() -%}
     case
         when {{ budgetcurves.option_sql('scorer', none) }} is null then is_first_scorer
         else scorer = {{ budgetcurves.option_sql('scorer', none) }}

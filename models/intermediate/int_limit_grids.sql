@@ -66,7 +66,7 @@ steps as (
     -- the first `steps` of a series as long as steps may be: the SQL is the same
     -- for every value
     select step_index
-    from ({{ integer_series(grid_steps() if is_unit_test() else grid_max_steps()) }}) as series
+    from ({{ integer_series(grid_steps() if options_are_literals() else grid_max_steps()) }}) as series
     where step_index < {{ steps }}
 
 ),

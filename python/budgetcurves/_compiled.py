@@ -33,7 +33,7 @@ from typing import Any
 import duckdb
 
 from ._options import OPTION_MODELS, Options, check, split
-from ._project import PROJECT_DIR, DbtError, cache_dir, run_dbt
+from ._project import PROJECT_DIR, DbtError, _environment, cache_dir, run_dbt
 
 #: Bumped when the plan's shape changes, so an old cache is never read as a new one.
 PLAN_FORMAT = 1
@@ -391,14 +391,17 @@ def _compile(scratch: Path, variables: Mapping[str, Any], database: str) -> Path
     """
     db = scratch / f"{database}.duckdb"
     paths = ["--target-path", str(scratch / "target"), "--log-path", str(scratch / "logs")]
-    if variables.get("extra_limits"):
-        run_dbt(
-            ["run", "--select", "path:models/staging", *paths],
-            db=db,
-            variables=variables,
-            quiet=True,
-        )
-    run_dbt(["compile", *paths], db=db, variables=variables, quiet=True)
+    # the options as relations the plan fills from each call (macros/options.sql); a
+    # dbt build writes them as literals, so a partial build uses the vars it is given
+    with _environment({"BUDGETCURVES_OPTIONS_AS_DATA": "1"}):
+        if variables.get("extra_limits"):
+            run_dbt(
+                ["run", "--select", "path:models/staging", *paths],
+                db=db,
+                variables=variables,
+                quiet=True,
+            )
+        run_dbt(["compile", *paths], db=db, variables=variables, quiet=True)
     manifest = json.loads((scratch / "target" / "manifest.json").read_text())
     steps = _steps(manifest)
     out = scratch / "plan"
