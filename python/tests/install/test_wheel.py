@@ -85,9 +85,25 @@ def test_run_from_another_folder(venv, elsewhere):
     with duckdb.connect(str(elsewhere / "x.duckdb"), read_only=True) as con:
         models = con.execute("select distinct model from main.scores_by_limit").fetchall()
     assert len(models) == 3
-    # dbt's target/ and logs/ went to the cache, not into site-packages
+    # nothing was written into site-packages
     assert _installed_files(venv) == before
-    assert (elsewhere / "cache" / "compiled").is_dir()
+    # the wheel carries the default shape's plan (its build hook compiled it); the
+    # first run after the install compiled one into the cache only if that plan is
+    # for other versions of dbt, dbt-duckdb or DuckDB than the ones installed
+    assert any(name.startswith("budgetcurves/_plans/") for name in before)
+    fits = _run(
+        venv,
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "from budgetcurves._compiled import SHIPPED_PLANS, plan_key; "
+            "print((SHIPPED_PLANS / plan_key({})).is_dir())",
+        ],
+        elsewhere,
+    )
+    assert fits.returncode == 0, fits.stderr
+    compiled = (elsewhere / "cache" / "compiled").exists()
+    assert compiled == (fits.stdout.strip() == "False"), (fits.stdout, compiled)
 
 
 def test_drop_in_from_another_folder(venv, elsewhere):
