@@ -8,8 +8,8 @@ OUT ?= out
 
 .PHONY: setup demo test test-python test-slow test-dbt test-postgres test-spark lint format bench clean browser figures
 
-# the default shape's plan compiled before the first call (python/budgetcurves/_plans,
-# as a wheel carries it); instant when the project has not changed since
+# the default shape's plan compiled before the first call (target/plans; a wheel carries
+# its own); instant when the project has not changed since
 setup: $(STAMP)
 	$(BIN)/python -m budgetcurves._compiled ship
 

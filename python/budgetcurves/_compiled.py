@@ -33,7 +33,7 @@ from typing import Any
 import duckdb
 
 from ._options import OPTION_MODELS, Options, check, split
-from ._project import PROJECT_DIR, DbtError, _environment, cache_dir, run_dbt
+from ._project import PROJECT_DIR, PROJECT_IS_CHECKOUT, DbtError, _environment, cache_dir, run_dbt
 
 #: Bumped when the plan's shape changes, so an old cache is never read as a new one.
 PLAN_FORMAT = 1
@@ -47,10 +47,13 @@ MEMORY_DATABASE = "budgetcurves"
 #: costs a compile.
 PLAN_CATALOG = "budgetcurves_plan_catalog"
 #: Plans compiled before the user's first call, for the default shape: in a wheel by
-#: its build hook (hatch_build.py), in a checkout by ``make setup``. Read like the
-#: cache (same keys), never written at run time; a plan for other versions is not
+#: its build hook (hatch_build.py, into the package's ``_plans``), in a checkout by
+#: ``make setup`` (into ``target/plans``: generated files stay in target/). Read like
+#: the cache (same keys), never written at run time; a plan for other versions is not
 #: found there, and is compiled into the cache (once).
-SHIPPED_PLANS = Path(__file__).parent / "_plans"
+SHIPPED_PLANS = (
+    PROJECT_DIR / "target" / "plans" if PROJECT_IS_CHECKOUT else Path(__file__).parent / "_plans"
+)
 
 
 class DataTestError(DbtError):
@@ -548,7 +551,8 @@ def database_name(db: str | os.PathLike[str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m budgetcurves._compiled ship [DIR]``: compile the default shape's
-    plan into DIR (default: the package's ``_plans``), as ``make setup`` does."""
+    plan into DIR (default: SHIPPED_PLANS, a checkout's ``target/plans``), as ``make
+    setup`` does."""
     import sys
 
     args = sys.argv[1:] if argv is None else argv
