@@ -8,6 +8,9 @@
     resource with a score below 1: unknown with more budget) counted as failures
     (today's final rate) or at the score 1. docs/statistics.md has the reasoning. -#}
 {%- set is_clustered = se_method() == 'clustered' -%}
+{#- the per-sample values whose means the mart reports: x_sum, x_square_sum and, per
+    question, cluster_size_x_sum and cluster_x_square_sum for each -#}
+{%- set means = {'score': 'final', 'gain': 'gain', 'optimistic': 'optimistic'} -%}
 
 with
 
@@ -101,12 +104,10 @@ cluster_sums as (
         model,
         count(*) as cluster_count,
         sum(question_size * question_size) as cluster_size_sum,
-        sum(question_size * score_sum) as cluster_size_score_sum,
-        sum(score_sum * score_sum) as cluster_square_sum,
-        sum(question_size * gain_sum) as cluster_size_gain_sum,
-        sum(gain_sum * gain_sum) as cluster_gain_square_sum,
-        sum(question_size * optimistic_sum) as cluster_size_optimistic_sum,
-        sum(optimistic_sum * optimistic_sum) as cluster_optimistic_square_sum
+        {%- for x in means %}
+        sum(question_size * {{ x }}_sum) as cluster_size_{{ x }}_sum,
+        sum({{ x }}_sum * {{ x }}_sum) as cluster_{{ x }}_square_sum{{ ',' if not loop.last }}
+        {%- endfor %}
     from questions
     group by limit_name, facet_name, facet_value, model
 
@@ -123,12 +124,10 @@ cluster_sums as (
         model,
         cast(null as bigint) as cluster_count,
         cast(null as bigint) as cluster_size_sum,
-        cast(null as {{ type_double() }}) as cluster_size_score_sum,
-        cast(null as {{ type_double() }}) as cluster_square_sum,
-        cast(null as {{ type_double() }}) as cluster_size_gain_sum,
-        cast(null as {{ type_double() }}) as cluster_gain_square_sum,
-        cast(null as {{ type_double() }}) as cluster_size_optimistic_sum,
-        cast(null as {{ type_double() }}) as cluster_optimistic_square_sum
+        {%- for x in means %}
+        cast(null as {{ type_double() }}) as cluster_size_{{ x }}_sum,
+        cast(null as {{ type_double() }}) as cluster_{{ x }}_square_sum{{ ',' if not loop.last }}
+        {%- endfor %}
     from curve_sums
 
 ),
@@ -140,12 +139,10 @@ curves as (
         curve_sums.*,
         cluster_sums.cluster_count,
         cluster_sums.cluster_size_sum,
-        cluster_sums.cluster_size_score_sum,
-        cluster_sums.cluster_square_sum,
-        cluster_sums.cluster_size_gain_sum,
-        cluster_sums.cluster_gain_square_sum,
-        cluster_sums.cluster_size_optimistic_sum,
-        cluster_sums.cluster_optimistic_square_sum
+        {%- for x in means %}
+        cluster_sums.cluster_size_{{ x }}_sum,
+        cluster_sums.cluster_{{ x }}_square_sum{{ ',' if not loop.last }}
+        {%- endfor %}
     from curve_sums
     inner join cluster_sums
         on {{ same_curve('curve_sums', 'cluster_sums') }}
@@ -191,24 +188,14 @@ measured as (
         curves.score_sum / curves.sample_count as final_success_rate,
         curves.gain_sum / curves.sample_count as gain_last_doubling,
         curves.optimistic_sum / curves.sample_count as optimistic_rate,
+        {%- for x, name in means.items() %}
         {{ standard_error_sql(se_method(), dict(common, **{
-            'score_sum': 'curves.score_sum',
-            'score_square_sum': 'curves.score_square_sum',
-            'cluster_size_score_sum': 'curves.cluster_size_score_sum',
-            'cluster_square_sum': 'curves.cluster_square_sum',
-        })) }} as final_standard_error,
-        {{ standard_error_sql(se_method(), dict(common, **{
-            'score_sum': 'curves.gain_sum',
-            'score_square_sum': 'curves.gain_square_sum',
-            'cluster_size_score_sum': 'curves.cluster_size_gain_sum',
-            'cluster_square_sum': 'curves.cluster_gain_square_sum',
-        })) }} as gain_standard_error,
-        {{ standard_error_sql(se_method(), dict(common, **{
-            'score_sum': 'curves.optimistic_sum',
-            'score_square_sum': 'curves.optimistic_square_sum',
-            'cluster_size_score_sum': 'curves.cluster_size_optimistic_sum',
-            'cluster_square_sum': 'curves.cluster_optimistic_square_sum',
-        })) }} as optimistic_standard_error,
+            'score_sum': 'curves.' ~ x ~ '_sum',
+            'score_square_sum': 'curves.' ~ x ~ '_square_sum',
+            'cluster_size_score_sum': 'curves.cluster_size_' ~ x ~ '_sum',
+            'cluster_square_sum': 'curves.cluster_' ~ x ~ '_square_sum',
+        })) }} as {{ name }}_standard_error,
+        {%- endfor %}
         {%- if is_clustered %}
         critical_values.t_score as gain_critical_value
         {%- else %}
