@@ -720,6 +720,7 @@ MARTS = (
     "scores_by_limit_exact",
     "budget_to_reach",
     "paired_differences_by_limit",
+    "budget_headroom",
 )
 
 

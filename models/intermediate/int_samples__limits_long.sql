@@ -4,49 +4,15 @@
     A view: materialized it would write samples x limits x facets wide rows (35 s at
     1e7 samples) that int_curves__breakpoints reads once. -#}
 {{ config(materialized='view') }}
-{%- set facet_list = facets() -%}
 {%- set is_clustered = se_method() == 'clustered' -%}
 
 with
-
-scored as {{ cte_not_materialized() }} (
-
-    select * from {{ ref('int_samples__scored') }}
-
-),
 
 -- read twice (task sizes, and every row): computed where read, not held (1e7 samples
 -- would spill it to disk)
 unpivoted as {{ cte_not_materialized() }} (
 
-    {% for limit_name in budget_limits() -%}
-    {%- set outer = loop -%}
-    {%- for facet in [none] + facet_list -%}
-    select
-        eval_id,
-        sample_id,
-        epoch,
-        coalesce(task_id, eval_id) as task_id,
-        -- a question: one sample id of one task, however many epochs and evals ask it
-        coalesce(task_name, task_id, eval_id) as question_task,
-        model,
-        log,
-        {{ facet_name_and_value_sql(facet) }},
-        '{{ limit_name }}' as limit_name,
-        cast({{ limit_name }} as {{ type_double() }}) as limit_value,
-        cast({{ eval_budget_sql(limit_name) }} as {{ type_double() }}) as eval_budget,
-        {% if sample_limit_type(limit_name) -%}
-        coalesce(sample_limit_type = '{{ sample_limit_type(limit_name) }}', false)
-        {%- else -%}
-        false
-        {%- endif %} as is_stopped_by_eval_budget,
-        score
-    from scored
-    where {{ limit_name }} is not null and {{ limit_is_chosen_sql(limit_name) }}
-    {% if not (loop.last and outer.last) %}union all
-    {% endif -%}
-    {%- endfor %}
-    {%- endfor %}
+    select * from {{ ref('int_samples__limits') }}
 
 ),
 

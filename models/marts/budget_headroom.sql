@@ -14,21 +14,34 @@
 
 with
 
-limits_long as (
+samples as (
 
-    select * from {{ ref('int_samples__limits_long') }}
+    select * from {{ ref('int_samples__limits') }}
 
 ),
 
--- each sample with its curve's end B
+-- each curve's end B: a grouping, not a window (which would sort every sample)
+curve_ends as (
+
+    select
+        limit_name,
+        facet_name,
+        facet_value,
+        model,
+        max(limit_value) as final_limit_value
+    from samples
+    group by limit_name, facet_name, facet_value, model
+
+),
+
 with_end as (
 
     select
-        *,
-        max(limit_value) over (
-            partition by limit_name, facet_name, facet_value, model
-        ) as final_limit_value
-    from limits_long
+        samples.*,
+        curve_ends.final_limit_value
+    from samples
+    inner join curve_ends
+        on {{ same_curve('samples', 'curve_ends') }}
 
 ),
 

@@ -1,5 +1,5 @@
 """budget_headroom against the same statistics computed here, sample by sample, from
-the samples that enter the curves (int_samples__limits_long), with numpy and scipy:
+the samples that enter the curves (int_samples__limits), with numpy and scipy:
 the final rate, the gain over the last doubling with its standard error (sample and
 clustered) and band, and the bounds beyond the eval's budget."""
 
@@ -94,7 +94,7 @@ def test_headroom_equals_the_statistics_computed_sample_by_sample(logs_db, varia
     run_dbt(command, db=logs_db, variables=variables, quiet=True)
     with duckdb.connect(str(logs_db), read_only=True) as con:
         ours = con.sql("select * from main.budget_headroom").df()
-        samples = con.sql("select * from main.int_samples__limits_long").df()
+        samples = con.sql("select * from main.int_samples__limits").df()
     expected = _expected(
         samples, variables.get("se_method", "sample"), variables.get("ci_level", 0.95)
     )
