@@ -9,6 +9,7 @@ some 10 s to start and a minute to build, so the default suite leaves it out.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -152,6 +153,95 @@ def test_vars_change_the_marts_as_on_duckdb(spark, spark_mart, tmp_path):
     assert ours.groupby(["model", "limit_name", "facet_name", "facet_value"]).size().eq(17).all()
     assert {"all", "task_name", "metadata.operands"} <= set(ours.facet_name)
     assert_every_mart_equal(_reader(spark), duck, sample_values(duck_db))
+
+
+#: Relations with a row (or more) per sample: the landing's samples and scores, and
+#: the models at a sample's or a breakpoint's grain. Views are inlined into plans.
+GROWS_WITH_SAMPLES = re.compile(
+    r"\b(inspect\.samples|inspect\.sample_scores|int_samples__\w+|int_curves__breakpoints"
+    r"|scores_by_limit_exact)\b"
+)
+
+
+def _broadcast_subtrees(plan: str) -> list[str]:
+    """The text of every subtree a BroadcastExchange sends, from a plan's tree string."""
+    lines = plan.splitlines()
+    subtrees = []
+    for i, line in enumerate(lines):
+        if "BroadcastExchange" not in line:
+            continue
+        depth = line.index("BroadcastExchange")
+        below = [line]
+        for child in lines[i + 1 :]:
+            text = child.lstrip(" :|+-")
+            if len(child) - len(text) <= depth:
+                break
+            below.append(child)
+        subtrees.append("\n".join(below))
+    return subtrees
+
+
+def test_no_relation_that_grows_with_samples_is_broadcast(spark, spark_mart):
+    """Spark plans each model as it would for 1e7 samples: the broadcast thresholds
+    shrunk by the example's share of 1e7 samples, since every size estimate shrinks
+    with the data. Only relations whose size does not grow with the samples (the
+    curves, the grid, the targets, a critical value) may be broadcast; a broadcast of
+    the samples is what ran the 1e7 build out of memory. Under the vars that add
+    the clustered, faceted and paired shapes."""
+    samples = spark.table("inspect.samples").count()
+    threshold = str(max(1, int(10 * 1024 * 1024 * samples / 1e7)))
+    keys = ("spark.sql.autoBroadcastJoinThreshold", "spark.sql.adaptive.autoBroadcastJoinThreshold")
+    saved = {key: spark.conf.get(key, None) for key in keys}
+    compiled = run_dbt(
+        ["compile", "--select", "resource_type:model"],
+        target="spark",
+        variables=ENGINE_VARS,
+        quiet=True,
+    )
+    nodes = {r.node.name: r.node.compiled_code for r in compiled.result.results}
+    assert {"scores_by_limit", "paired_differences_by_limit", "int_samples__scored"} <= set(nodes)
+    # the control: the samples broadcast by a hint are seen
+    control = re.sub(
+        r"select(\s+kept\.eval_id)",
+        r"select /*+ BROADCAST(kept) */\1",
+        nodes["int_samples__scored"],
+    )
+    assert "BROADCAST(kept)" in control
+    broadcast = {}
+    try:
+        for key in keys:
+            spark.conf.set(key, threshold)
+        seen = spark.sql(control)._jdf.queryExecution().executedPlan().toString()
+        assert any(GROWS_WITH_SAMPLES.search(t) for t in _broadcast_subtrees(seen)), seen
+        for name, sql in nodes.items():
+            plan = spark.sql(sql)._jdf.queryExecution().executedPlan().toString()
+            grown = [t for t in _broadcast_subtrees(plan) if GROWS_WITH_SAMPLES.search(t)]
+            if grown:
+                broadcast[name] = grown[0][:2000]
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, value)
+    assert not broadcast, broadcast
+
+
+def test_broadcast_subtrees_are_read_from_the_plan():
+    """The plan reader above, on a plan of Spark's shape: the broadcast side's scan is
+    found, the streamed side's is not."""
+    plan = "\n".join(
+        [
+            "BroadcastHashJoin [a], [b], Inner, BuildRight",
+            ":- FileScan parquet spark_catalog.s.int_samples__scored[a]",
+            "+- BroadcastExchange HashedRelationBroadcastMode",
+            "   +- Filter isnotnull(b)",
+            "      +- FileScan parquet spark_catalog.s.int_curves[b]",
+        ]
+    )
+    (subtree,) = _broadcast_subtrees(plan)
+    assert "int_curves" in subtree and not GROWS_WITH_SAMPLES.search(subtree)
+    assert GROWS_WITH_SAMPLES.search(plan.replace("int_curves[", "int_samples__kept["))
 
 
 def test_score_to_float_matches_inspect(spark, loaded):
