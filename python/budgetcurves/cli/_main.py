@@ -241,7 +241,8 @@ def _plot_out(args: argparse.Namespace) -> Path:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from ..plot import read_scores, scores_by_limit
+    from ..frames import read_scores
+    from ..plot import scores_by_limit
 
     out = _plot_out(args)
     if out.suffix.lower() == ".html":
@@ -289,17 +290,18 @@ def _as_user_errors(out: Path) -> Iterator[None]:
 
 def _plot_html(args: argparse.Namespace, out: Path) -> int:
     """Every limit of the mart on one offline page (a selector picks the limit)."""
+    from ..frames import limit_frames
     from ..plot._html import write_report
 
     with _as_user_errors(out), _written_whole(out) as partial:
-        figures = write_report(args.db, partial, facet=args.facet, title=args.title)
+        figures = write_report(limit_frames(args.db, args.facet), partial, title=args.title)
     if not args.quiet:
         print(f"plot: wrote {one_line(str(out))} ({figures} figures)")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..plot._data import EXPORT_FORMATS, export_scores
+    from ..frames._mart import EXPORT_FORMATS, export_scores
 
     out = Path(args.out)
     if out.suffix.lower() not in EXPORT_FORMATS:
