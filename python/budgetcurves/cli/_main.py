@@ -19,7 +19,7 @@ import duckdb
 from .. import __version__
 from .._compiled import DataTestError
 from .._errors import ForeignTable, WarehouseError, one_line
-from .._project import DEFAULT_DB, PROJECT_DIR, DbtError, build_command, run_dbt
+from .._project import DEFAULT_DB, PROJECT_DIR, DbtError, VarError, build_command, run_dbt
 
 if TYPE_CHECKING:  # the ingest package is imported by the commands that use it
     from ..ingest import IngestSummary, Warehouse
@@ -563,12 +563,10 @@ def _run(args: argparse.Namespace) -> int:
     except DataTestError as exc:  # the compiled path's own words: no dbt output above
         _err(str(exc))
         return EXIT_FAILED
-    except DbtError as exc:
-        # a var's check (macros/vars.sql and each var's macro) names it as `var '<name>'`:
-        # a usage error, found while parsing or in the on-run-start hook, before any build
-        if "var '" in str(exc):
-            _err("a var is wrong, nothing was built: dbt's output above names it")
-            return EXIT_USAGE
+    except VarError:
+        _err("a var is wrong, nothing was built: dbt's output above names it")
+        return EXIT_USAGE
+    except DbtError:
         _err("dbt build failed: dbt's output above says why")
         return EXIT_FAILED
     except (duckdb.Error, WarehouseError) as exc:
