@@ -7,7 +7,6 @@ package reads a database or builds a number.
 
 from ..frames import read_scores, scores_by_limit_df
 from ._colors import PALETTE, model_colors
-from ._labels import LIMIT_LABELS
 from ._layers import (
     geom_ci_band,
     geom_eval_budget,
@@ -21,7 +20,6 @@ from ._plot import scores_by_limit
 from ._viz import to_inspect_viz
 
 __all__ = [
-    "LIMIT_LABELS",
     "PALETTE",
     "geom_ci_band",
     "geom_eval_budget",
