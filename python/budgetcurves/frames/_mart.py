@@ -1,4 +1,4 @@
-"""The mart's rows as frames: the one place a built database is read (and exported)."""
+"""The mart ``scores_by_limit`` of a built database as frames, and as a file."""
 
 from __future__ import annotations
 
