@@ -137,10 +137,6 @@ def unit_of(name: str) -> Unit:
     return Unit(name.replace("_", " ").capitalize(), short_number)
 
 
-#: Axis titles by limit (others: the name in sentence case).
-LIMIT_LABELS = {name: unit.title for name, unit in UNITS.items()}
-
-
 def limit_label(
     frame: pd.DataFrame, limit: str, label: str | None | NotGivenType, log: bool
 ) -> str | None:

@@ -11,17 +11,15 @@ from typing import Any, Literal
 
 from plotnine import facet_wrap, ggplot, guides, labs, theme
 
+from ..frames._shape import MODELS_WITHOUT_SAMPLES, as_frame, require
 from ._frame import (
     DEFAULT_MODEL,
-    MODELS_WITHOUT_SAMPLES,
     NOT_GIVEN,
     NotGivenType,
-    as_frame,
     is_faceted,
     limit_column,
     limit_name,
     model_column,
-    require,
     single_value,
 )
 from ._labels import band_caption, facet_labeller, grid_caption, unit_of

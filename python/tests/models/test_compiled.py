@@ -125,3 +125,33 @@ def test_bad_vars_are_named_when_compiling(tmp_path, monkeypatch):
     with pytest.raises(DbtError):
         compiled_plan({"se_method": "bootstrap"})
     assert not list((tmp_path / "cache" / "compiled").glob("[!.]*")), "a failed compile was cached"
+
+
+def _step(name: str, kind: str, *parents: str) -> _compiled.Step:
+    return _compiled.Step(name, kind, name, "", "", depends_on=parents)
+
+
+def test_the_plan_order_is_the_dags_ties_by_kind_then_name():
+    """Every step after its parents; of the steps ready at once, seeds before models
+    before tests, then by name: the same order from any manifest order."""
+    steps = [
+        _step("test_b", "test", "b"),
+        _step("b", "table", "a", "seed_z"),
+        _step("test_a", "test", "a"),
+        _step("a", "view", "seed_z"),
+        _step("c", "view"),
+        _step("seed_z", "seed"),
+    ]
+    expected = ["seed_z", "a", "b", "c", "test_a", "test_b"]
+    for shift in range(len(steps)):
+        turned = steps[shift:] + steps[:shift]
+        by_id = {step.unique_id: step for step in turned}
+        assert [step.name for step in _compiled._in_dag_order(by_id)] == expected
+
+
+def test_a_cycle_in_the_dag_is_named():
+    steps = {s.unique_id: s for s in (_step("a", "view", "b"), _step("b", "view", "a"))}
+    with pytest.raises(
+        RuntimeError, match=r"the project's DAG has a cycle: (a -> b -> a|b -> a -> b)"
+    ):
+        _compiled._in_dag_order(steps)

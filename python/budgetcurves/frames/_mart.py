@@ -1,4 +1,4 @@
-"""Reading the mart: the one place the drawing side runs SQL."""
+"""The mart ``scores_by_limit`` of a built database as frames, and as a file."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ._frame import MODELS_WITHOUT_SAMPLES
+from ._shape import MODELS_WITHOUT_SAMPLES
 
 MART = "main.scores_by_limit"
 MODEL_INFO = "main.model_info"
@@ -180,6 +180,19 @@ def mart_limits(db: str | os.PathLike[str] | duckdb.DuckDBPyConnection) -> list[
         if not _has_table(con, MART):
             raise ValueError("the database has no scores_by_limit mart (run `budgetcurves build`)")
         return _distinct(con, "limit_name")
+    finally:
+        if owned:
+            con.close()
+
+
+def limit_frames(
+    db: str | os.PathLike[str] | duckdb.DuckDBPyConnection, facet: str | None = None
+) -> dict[str, pd.DataFrame]:
+    """``read_scores`` of every limit the mart holds, by limit name, in the mart's order
+    (what the report page draws: one figure per limit, or per limit and facet value)."""
+    con, owned = _connect(db)
+    try:
+        return {name: read_scores(con, limit=name, facet=facet) for name in mart_limits(con)}
     finally:
         if owned:
             con.close()
