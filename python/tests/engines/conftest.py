@@ -16,7 +16,7 @@ from inspect_ai.scorer import value_to_float
 
 from budgetcurves._project import PROJECT_DIR, run_dbt
 from budgetcurves.ingest import ingest
-from budgetcurves.ingest._read import _scalar_text, _scalar_type
+from budgetcurves.ingest._rows import _scalar_text, _scalar_type
 
 from ..conftest import EXAMPLE_LOGS
 from ..macros.test_score_to_float import VALUES
