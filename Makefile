@@ -24,7 +24,9 @@ demo: setup
 	$(BIN)/budgetcurves run examples/logs --db $(DB) --out $(OUT)/demo.png
 	@echo "demo: wrote $(OUT)/demo.png from examples/logs via $(DB)"
 
-test: setup test-python test-dbt
+# (the plain `dbt build` of make test-dbt, with every data and unit test, is one of its
+# tests: test_cli's dbt-native path runs the same command)
+test: setup test-python
 
 # The fast lane, on both cores (pytest-xdist; TEST_WORKERS=0 runs in one process).
 # Each lane has its own dbt target/, logs/ and plan cache under target/ (BUDGETCURVES_TEST_DIR),
@@ -41,7 +43,8 @@ test-slow: setup
 	BUDGETCURVES_TEST_DIR=target/test-slow $(BIN)/python -m pytest -q -m slow \
 		-n $(TEST_WORKERS) --dist load --durations=10 $(PYTEST_ARGS)
 
-# dbt's own data and unit tests, on a fresh database filled from the example logs
+# dbt's own data and unit tests, on a fresh database filled from the example logs, with
+# dbt's output (make test runs the same build in test_cli, quietly)
 test-dbt: setup
 	rm -f target/test.duckdb
 	BUDGETCURVES_DB=target/test.duckdb $(BIN)/dbt build --vars '{inspect_logs: examples/logs}'
