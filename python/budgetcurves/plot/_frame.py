@@ -18,6 +18,9 @@ MART_LIMIT = "limit_value"
 DEFAULT_MODEL = "model_display_name"
 #: ``frame.attrs`` key: models the mart has (for other limits) with no rows in this frame.
 MODELS_WITHOUT_SAMPLES = "models_without_samples"
+#: ``frame.attrs`` key: a line per model saying whether more budget would help
+#: (the mart budget_headroom's, as ``budgetcurves run`` prints them), for the caption.
+HEADROOM = "headroom"
 
 
 class NotGiven(enum.Enum):

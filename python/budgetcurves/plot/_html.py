@@ -23,7 +23,7 @@ import pandas as pd
 
 from ._colors import model_colors
 from ._data import DEFAULT_LIMIT, mart_limits, read_scores
-from ._frame import MODELS_WITHOUT_SAMPLES, NOT_GIVEN, is_faceted
+from ._frame import HEADROOM, MODELS_WITHOUT_SAMPLES, NOT_GIVEN, is_faceted
 from ._labels import band_caption, grid_caption, limit_label, unit_of
 from ._layers import is_step_limit, use_log_scale
 
@@ -115,6 +115,7 @@ def _notes(frame: pd.DataFrame, name: str) -> list[str]:
     absent = frame.attrs.get(MODELS_WITHOUT_SAMPLES)
     if absent:
         lines.append(f"No samples for this limit: {', '.join(map(str, absent))}")
+    lines.extend(frame.attrs.get(HEADROOM) or ())
     return lines
 
 
