@@ -93,6 +93,13 @@ bench: setup
 coverage: setup
 	$(BIN)/python scripts/coverage.py --figure docs/img/coverage.png
 
+# Two eval budgets mixed (a re-run with a larger token limit), a known true curve: the
+# naive curve's bias and the Aalen-Johansen curve's bias and band coverage, the table
+# and figure of docs/statistics.md (var estimator; about a minute)
+.PHONY: censoring
+censoring: setup
+	$(BIN)/python scripts/censoring.py --figure docs/img/censoring.png
+
 # Every picture of the README and docs/ from the example logs, in the product's theme
 FIGURES_DB := target/figures.duckdb
 figures: setup
@@ -104,6 +111,7 @@ figures: setup
 		--title "Success rate by token budget, per task" --quiet
 	$(BIN)/python scripts/statistics_figures.py --out docs/img
 	$(BIN)/python scripts/coverage.py --figure docs/img/coverage.png
+	$(BIN)/python scripts/censoring.py --figure docs/img/censoring.png
 
 clean:
 	rm -rf target $(OUT) $(DB) .pytest_cache

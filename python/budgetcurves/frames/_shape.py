@@ -13,6 +13,9 @@ import pandas as pd
 
 #: ``frame.attrs`` key: models the mart has (for other limits) with no rows in this frame.
 MODELS_WITHOUT_SAMPLES = "models_without_samples"
+#: ``frame.attrs`` key: a line per model saying whether more budget would help
+#: (the mart budget_headroom's, as ``budgetcurves run`` prints them), for the caption.
+HEADROOM = "headroom"
 
 
 def as_frame(data: Any) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from ..frames._mart import DEFAULT_LIMIT
-from ..frames._shape import MODELS_WITHOUT_SAMPLES
+from ..frames._shape import HEADROOM, MODELS_WITHOUT_SAMPLES
 from ._colors import model_colors
 from ._frame import NOT_GIVEN, is_faceted
 from ._labels import band_caption, grid_caption, limit_label, unit_of
@@ -117,6 +117,7 @@ def _notes(frame: pd.DataFrame, name: str) -> list[str]:
     absent = frame.attrs.get(MODELS_WITHOUT_SAMPLES)
     if absent:
         lines.append(f"No samples for this limit: {', '.join(map(str, absent))}")
+    lines.extend(frame.attrs.get(HEADROOM) or ())
     return lines
 
 

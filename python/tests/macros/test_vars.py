@@ -44,6 +44,7 @@ BAD_VARS = [
     ({"ci_method": "agresti"}, "var 'ci_method' must be one of normal, wilson"),
     ({"reach_targets": {"relative": [1.5]}}, "var 'reach_targets'"),
     ({"paired_differences": "false"}, "var 'paired_differences' must be true or false"),
+    ({"estimator": "kaplan_meier"}, "var 'estimator' must be one of naive, cumulative_incidence"),
 ]
 
 
