@@ -24,7 +24,9 @@ demo: setup
 	$(BIN)/budgetcurves run examples/logs --db $(DB) --out $(OUT)/demo.png
 	@echo "demo: wrote $(OUT)/demo.png from examples/logs via $(DB)"
 
-test: setup test-python test-dbt
+# (the plain `dbt build` of make test-dbt, with every data and unit test, is one of its
+# tests: test_cli's dbt-native path runs the same command)
+test: setup test-python
 
 # The fast lane, on both cores (pytest-xdist; TEST_WORKERS=0 runs in one process).
 # Each lane has its own dbt target/, logs/ and plan cache under target/ (BUDGETCURVES_TEST_DIR),
@@ -41,7 +43,8 @@ test-slow: setup
 	BUDGETCURVES_TEST_DIR=target/test-slow $(BIN)/python -m pytest -q -m slow \
 		-n $(TEST_WORKERS) --dist load --durations=10 $(PYTEST_ARGS)
 
-# dbt's own data and unit tests, on a fresh database filled from the example logs
+# dbt's own data and unit tests, on a fresh database filled from the example logs, with
+# dbt's output (make test runs the same build in test_cli, quietly)
 test-dbt: setup
 	rm -f target/test.duckdb
 	BUDGETCURVES_DB=target/test.duckdb $(BIN)/dbt build --vars '{inspect_logs: examples/logs}'
@@ -90,6 +93,13 @@ bench: setup
 coverage: setup
 	$(BIN)/python scripts/coverage.py --figure docs/img/coverage.png
 
+# Two eval budgets mixed (a re-run with a larger token limit), a known true curve: the
+# naive curve's bias and the Aalen-Johansen curve's bias and band coverage, the table
+# and figure of docs/statistics.md (var estimator; about a minute)
+.PHONY: censoring
+censoring: setup
+	$(BIN)/python scripts/censoring.py --figure docs/img/censoring.png
+
 # Every picture of the README and docs/ from the example logs, in the product's theme
 FIGURES_DB := target/figures.duckdb
 figures: setup
@@ -101,6 +111,7 @@ figures: setup
 		--title "Success rate by token budget, per task" --quiet
 	$(BIN)/python scripts/statistics_figures.py --out docs/img
 	$(BIN)/python scripts/coverage.py --figure docs/img/coverage.png
+	$(BIN)/python scripts/censoring.py --figure docs/img/censoring.png
 
 clean:
 	rm -rf target $(OUT) $(DB) .pytest_cache

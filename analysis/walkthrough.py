@@ -28,13 +28,12 @@ from pathlib import Path
 from plotnine import facet_wrap, geom_hline, ggplot
 
 from budgetcurves.cli import main as budgetcurves
+from budgetcurves.frames import read_scores, scores_by_limit_df
 from budgetcurves.plot import (
     geom_ci_band,
     geom_success_curve,
-    read_scores,
     scale_limit_x,
     scores_by_limit,
-    scores_by_limit_df,
     theme_budgetcurves,
     to_inspect_viz,
 )

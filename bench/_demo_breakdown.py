@@ -15,8 +15,9 @@ started = time.perf_counter()
 import duckdb  # noqa: E402
 
 from budgetcurves._compiled import compiled_plan, database_name  # noqa: E402
+from budgetcurves.frames import read_scores  # noqa: E402
 from budgetcurves.ingest import ingest  # noqa: E402
-from budgetcurves.plot import read_scores, scores_by_limit  # noqa: E402
+from budgetcurves.plot import scores_by_limit  # noqa: E402
 
 db, out = sys.argv[1], sys.argv[2]
 parts: dict[str, float] = {

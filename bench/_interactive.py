@@ -21,9 +21,9 @@ from inspect_viz.view import scores_by_limit_df as reference  # noqa: E402
 
 from budgetcurves import scores_by_limit_df  # noqa: E402
 from budgetcurves._compiled import MEMORY_DATABASE, compiled_plan, memory_database  # noqa: E402
+from budgetcurves.frames import read_scores  # noqa: E402
+from budgetcurves.frames._samples import _as_export  # noqa: E402
 from budgetcurves.ingest import load_frame  # noqa: E402
-from budgetcurves.plot import read_scores  # noqa: E402
-from budgetcurves.plot._prepare import _as_export  # noqa: E402
 
 SCORE, LIMIT = "score_match", "total_tokens"
 

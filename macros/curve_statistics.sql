@@ -23,14 +23,12 @@
 {%- endmacro %}
 
 {#- Standard error of a mean of n scores x_i (here score if value <= t else 0), from
-    sums: `sample`: sd(x) (n - 1) / sqrt(n), null when n = 1. `clustered`: Miller
-    (2024) appendix A with the C / (C - 1) correction, as inspect_ai's
-    stderr(cluster=...): sqrt(C / (C - 1) * sum_q (S_q - n_q m)^2) / n over the C
-    questions q (S_q: the question's score sum, n_q its size, m the mean), where
-    sum_q (S_q - n_q m)^2 = sum_q S_q^2 - 2 m sum_q n_q S_q + m^2 sum_q n_q^2;
-    null when C = 1. `s` is a dict of SQL expressions: n, score_sum,
-    score_square_sum, cluster_count (C), cluster_size_sum (sum_q n_q^2),
-    cluster_size_score_sum (sum_q n_q S_q), cluster_square_sum (sum_q S_q^2). -#}
+    sums: `sample`, null when n = 1; `clustered` (Miller 2024, questions as clusters,
+    as inspect_ai's stderr(cluster=...)), null when C = 1. The formulas and the
+    expansion into sums: docs/statistics.md#standard-errors-se_method. `s` is a dict
+    of SQL expressions: n, score_sum, score_square_sum, cluster_count (C),
+    cluster_size_sum (sum_q n_q^2), cluster_size_score_sum (sum_q n_q S_q),
+    cluster_square_sum (sum_q S_q^2). -#}
 {% macro standard_error_sql(method, s) -%}
     {%- if method == 'sample' -%}
         case
@@ -77,13 +75,10 @@
 {%- endmacro %}
 
 {#- A curve's design effect for its Wilson band (var `se_method` clustered; null with
-    `sample`): one for the whole curve, estimated at its end, where every sample is
-    within the limit, from the curve totals of the relation `curves` (sample_count,
-    cluster_count, cluster_size_sum, score_sum_total, cluster_size_score_sum_total,
-    cluster_square_sum_total). Estimated threshold by threshold it would jump where
-    the rate leaves 0 or reaches 1 (the band narrowing as a success arrives); one
-    value a curve leaves the band a function of the rate alone, so it can only rise
-    with it (docs/statistics.md). -#}
+    `sample`): one for the whole curve, estimated at its end from the curve totals of
+    the relation `curves` (sample_count, cluster_count, cluster_size_sum,
+    score_sum_total, cluster_size_score_sum_total, cluster_square_sum_total). Why one
+    per curve: docs/statistics.md#bands-ci_method. -#}
 {% macro curve_design_effect_sql(curves) -%}
     {%- if se_method() == 'clustered' -%}
         {%- set se = standard_error_sql('clustered', {

@@ -18,6 +18,7 @@
         'ci_method': 'normal',
         'reach_targets': {'relative': [0.25, 0.5, 0.75], 'absolute': [0.5, 0.8]},
         'paired_differences': false,
+        'estimator': 'naive',
     }) }}
 {%- endmacro %}
 
@@ -65,6 +66,7 @@
     {%- do ci_method() -%}
     {%- do reach_targets() -%}
     {%- do paired_differences() -%}
+    {%- do estimator() -%}
     select 1 as vars_checked
 {%- endmacro %}
 

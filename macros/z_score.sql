@@ -66,17 +66,12 @@
 {#- The two-sided Student's t critical values for a confidence `level`, one for each
     distinct degrees of freedom `df` (a SQL expression over `relation`, >= 1): a
     relation (df, t_score) with P(|T| <= t_score) = level, i.e. the inverse t CDF at
-    (1 + level) / 2; null where df < 1. Hill's algorithm 396 (CACM 13(10), 1970, the
-    start of R's qt) gives t0: exact for df 1 and 2, elsewhere an expansion in 1 / df
-    around z_score(level), within 2e-5 at df 3 to 7 and 3e-12 from df 100. Up to df
-    100 two Newton steps on the exact t CDF then take it to rounding: for whole df,
-    with theta = atan(t / sqrt(df)) and u = cos(theta)^2, P(|T| <= t) is
-    sin(theta) sum_j c_j u^j (df even, j < df / 2, c_j = (2j - 1)!! / (2j)!!) or
-    2 / pi (theta + sin(theta) cos(theta) sum_j d_j u^j) (df odd, j <= (df - 3) / 2,
-    d_j = (2j)!! / (2j + 1)!!) (Abramowitz & Stegun 26.7.3-4), a polynomial whose
-    terms beyond df are switched off. A relation, not an expression: each step is a
-    column of the one before, where an expression would repeat z_score dozens of
-    times. Checked against scipy in python/tests/macros/test_z_score.py. -#}
+    (1 + level) / 2; null where df < 1. Hill's algorithm 396, then up to df 100 two
+    Newton steps on the exact t CDF, a polynomial whose terms beyond df are switched
+    off (the derivation: docs/statistics.md#critical-values-z_score-t_scores). A
+    relation, not an expression: each step is a column of the one before, where an
+    expression would repeat z_score dozens of times. Checked against scipy in
+    python/tests/macros/test_z_score.py. -#}
 {% macro t_scores(level, relation, df) -%}
     {%- set double = budgetcurves.type_double() -%}
     {#- one CTE a step (nested subqueries go deeper than sqlfluff parses); those whose

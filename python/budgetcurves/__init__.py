@@ -13,12 +13,13 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0"
 
-# The entry points a notebook starts from; the grammar (geom_*, scale_*, theme_*)
+# The entry points a notebook starts from: the frames (budgetcurves.frames) and the
+# figure (budgetcurves.plot); the grammar (geom_*, scale_*, theme_*)
 # is imported from budgetcurves.plot, as plotnine's own pieces are.
 _LAZY = {
-    "read_scores": "budgetcurves.plot",
+    "read_scores": "budgetcurves.frames",
     "scores_by_limit": "budgetcurves.plot",
-    "scores_by_limit_df": "budgetcurves.plot",
+    "scores_by_limit_df": "budgetcurves.frames",
     "to_inspect_viz": "budgetcurves.plot",
     "model_colors": "budgetcurves.plot",
     "ingest": "budgetcurves.ingest",

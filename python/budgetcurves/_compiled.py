@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
+from graphlib import CycleError, TopologicalSorter
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -491,22 +492,22 @@ def _steps(manifest: Mapping[str, Any]) -> list[Step]:
 
 
 def _in_dag_order(steps: Mapping[str, Step]) -> list[Step]:
-    """Kahn's order, ties broken by name, so a plan is the same from run to run."""
-    waiting = {uid: set(step.depends_on) for uid, step in steps.items()}
+    """A topological order, ties broken by kind then name (the lowest ready step
+    first), so a plan is the same from run to run."""
+    sorter = TopologicalSorter({uid: step.depends_on for uid, step in steps.items()})
+    try:
+        sorter.prepare()
+    except CycleError as exc:
+        cycle = " -> ".join(exc.args[1])
+        raise RuntimeError(f"the project's DAG has a cycle: {cycle}") from None
+    key = _sort_key(steps)
     ordered: list[Step] = []
-    ready = sorted((uid for uid, deps in waiting.items() if not deps), key=_sort_key(steps))
-    while ready:
+    ready: list[str] = []
+    while sorter.is_active():
+        ready = sorted([*ready, *sorter.get_ready()], key=key)
         uid = ready.pop(0)
         ordered.append(steps[uid])
-        del waiting[uid]
-        freed = [other for other, deps in waiting.items() if uid in deps]
-        for other in freed:
-            waiting[other].discard(uid)
-        ready = sorted(
-            {*ready, *(other for other in freed if not waiting[other])}, key=_sort_key(steps)
-        )
-    if waiting:
-        raise RuntimeError(f"the project's DAG has a cycle through {', '.join(sorted(waiting))}")
+        sorter.done(uid)
     return ordered
 
 

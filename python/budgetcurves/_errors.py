@@ -32,3 +32,16 @@ class WarehouseError(Exception):
 class ForeignTable(Exception):
     """A landing table's name is taken by a table budgetcurves did not create (a
     user's own ``inspect.samples``): it is never written, and nothing is loaded."""
+
+
+class LogReadError(Exception):
+    """A file that could not be read as an Inspect log; the message says why."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type[LogReadError], tuple[str, str]]:
+        # picklable, so a worker process can hand one back
+        return (type(self), (self.path, self.reason))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib.resources import files
@@ -63,6 +64,20 @@ class DbtError(RuntimeError):
     """dbt did not finish successfully; dbt's own output says why."""
 
 
+class VarError(DbtError):
+    """dbt refused a var: a usage error, found while parsing or in the on-run-start
+    hook, before anything is built. ``var`` is the var's name."""
+
+    def __init__(self, message: str, var: str) -> None:
+        super().__init__(message)
+        self.var = var
+
+
+#: How the project's checks name the var they refuse (macros/vars.sql and each var's
+#: macro): ``var 'steps' must be ...``, ``unknown var 'stepz'``.
+_VAR_CHECK = re.compile(r"\bvar '(?P<var>[^']+)'")
+
+
 @contextmanager
 def _environment(values: Mapping[str, str]) -> Iterator[None]:
     saved = {key: os.environ.get(key) for key in values}
@@ -97,7 +112,8 @@ def run_dbt(
 
     ``variables`` become ``--vars``; ``target`` names a profiles.yml target other
     than DuckDB (``postgres``, ``spark``); the result is dbt's ``dbtRunnerResult``.
-    Raises :class:`DbtError` when dbt fails.
+    Raises :class:`DbtError` when dbt fails, :class:`VarError` when what it refused
+    is a var.
     """
     from dbt.cli.main import dbtRunner
 
@@ -131,7 +147,11 @@ def run_dbt(
         ]
         if failed and not reason:
             reason = ": " + "; ".join(failed)
-        raise DbtError(f"dbt {' '.join(command)} failed{reason}")
+        message = f"dbt {' '.join(command)} failed{reason}"
+        refused = _VAR_CHECK.search(reason)
+        if refused:
+            raise VarError(message, refused["var"])
+        raise DbtError(message)
     return result
 
 

@@ -7,19 +7,26 @@ again) and nothing else: a plain ``dbt build`` builds what is loaded, so example
 logs never mix with a user's own. When nothing named could be read (a missing
 folder, no logs in it) dbt stops with that reason; bad files beside good ones are
 named and the good ones build.
+
+What it says goes through dbt's own logger (dbt-duckdb's plugins do the same), so
+``--quiet``, ``--log-format json`` and the log file apply to it as to dbt's lines: the
+summary and notes are info, a bad file an error (shown under ``--quiet`` too).
 """
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
+from dbt.adapters.events.logging import AdapterLogger
 from dbt_common.exceptions import DbtRuntimeError
 from duckdb import DuckDBPyConnection
 
 from ._errors import one_line
 from .ingest import ensure_landing, ingest
+
+#: dbt prints its lines as ``budgetcurves adapter: ...``
+logger = AdapterLogger("budgetcurves")
 
 
 class Plugin(BasePlugin):
@@ -31,11 +38,11 @@ class Plugin(BasePlugin):
         if not self.logs:
             return
         summary = ingest([self.logs], conn)
-        print(f"budgetcurves plugin: {one_line(self.logs)}: {summary.line()}", file=sys.stderr)
+        logger.info(f"{one_line(self.logs)}: {summary.line()}")
         for note in summary.notes:
-            print(f"budgetcurves plugin: note: {one_line(note)}", file=sys.stderr)
+            logger.info(f"note: {one_line(note)}")
         if summary.nothing_read:
             reasons = "; ".join(str(error) for error in summary.errors)
             raise DbtRuntimeError(f"var inspect_logs: nothing could be read: {reasons}")
         for error in summary.errors:
-            print(f"budgetcurves plugin: error: {one_line(str(error))}", file=sys.stderr)
+            logger.error(f"error: {one_line(str(error))}")

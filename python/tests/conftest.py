@@ -13,7 +13,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from budgetcurves._project import PROJECT_DIR, run_dbt
+from budgetcurves._compiled import compiled_plan, database_name
+from budgetcurves._project import PROJECT_DIR, build_command, run_dbt
 from budgetcurves.ingest import ingest
 
 # Each test process gets its own dbt target/ and logs/ and its own plan cache, under
@@ -34,16 +35,34 @@ REAL_LOGS = Path(__file__).parent / "fixtures" / "real-logs" / "logs"
 LIMITS = ("total_tokens", "total_time", "working_time")
 
 
-def build_mart(db: Path, logs: list[Path], variables: dict | None = None) -> pd.DataFrame:
-    """Ingest ``logs`` into ``db``, dbt build, and return the mart."""
+def build_mart(
+    db: Path,
+    logs: list[Path],
+    variables: dict | None = None,
+    command: list[str] | None = None,
+) -> pd.DataFrame:
+    """Ingest ``logs`` into ``db``, dbt build (``command``, by default the mart and what
+    it reads), and return the mart."""
     con = duckdb.connect(str(db))
     try:
         summary = ingest([str(p) for p in logs], con)
     finally:
         con.close()
     assert not summary.errors, summary.errors
-    run_dbt(["build", "--select", "+scores_by_limit"], db=db, variables=variables, quiet=True)
+    command = command or ["build", "--select", "+scores_by_limit"]
+    run_dbt(command, db=db, variables=variables, quiet=True)
     return read_mart(db)
+
+
+def build_on_plan(db: Path, variables: dict | None = None, *names: str) -> Path:
+    """Build ``names`` (every model by default) and run their data tests in ``db`` on
+    the compiled plan, in a fraction of dbt's time: models/test_compiled.py and
+    test_options.py hold its marts equal to ``dbt build``'s (the statistics checks
+    read them here)."""
+    plan = compiled_plan(variables or {}, database_name(db))
+    with duckdb.connect(str(db)) as con:
+        plan.execute(con, *names)
+    return db
 
 
 def read_mart(db: Path) -> pd.DataFrame:
@@ -54,9 +73,13 @@ def read_mart(db: Path) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """Build once, check many times: ``built(logs, variables, copy)`` writes to ``copy``
-    the database of ``logs`` ingested and built (build_mart) with ``variables``.
-    Each (logs, vars) is built once per test run, by whichever pytest-xdist worker asks
-    first while the others wait on its lock, then copied: a test may write to its copy."""
+    the database of ``logs`` ingested and built by ``dbt build`` as ``budgetcurves
+    build`` runs it (every model, seed and data test; dbt's unit tests read no data:
+    the plain ``dbt build`` of test_cli runs them) with ``variables``.
+    Each (logs, vars, copy's file name) is built once per test run, by whichever
+    pytest-xdist worker asks first while the others wait on its lock, then copied: a
+    test may write to its copy. Tests that build the same logs with the same vars
+    share the build when they name their copy alike (``examples.duckdb``...)."""
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent  # the run's folder, which every worker's basetemp is in
@@ -73,7 +96,7 @@ def built(tmp_path_factory):
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not done.exists():
                 db.unlink(missing_ok=True)
-                build_mart(db, logs, variables)
+                build_mart(db, logs, variables, build_command())
                 done.write_text(key)
         copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(db, copy)

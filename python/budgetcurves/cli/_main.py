@@ -19,7 +19,7 @@ import duckdb
 from .. import __version__
 from .._compiled import DataTestError
 from .._errors import ForeignTable, WarehouseError, one_line
-from .._project import DEFAULT_DB, PROJECT_DIR, DbtError, build_command, run_dbt
+from .._project import DEFAULT_DB, PROJECT_DIR, DbtError, VarError, build_command, run_dbt
 
 if TYPE_CHECKING:  # the ingest package is imported by the commands that use it
     from ..ingest import IngestSummary, Warehouse
@@ -241,7 +241,8 @@ def _plot_out(args: argparse.Namespace) -> Path:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from ..plot import read_scores, scores_by_limit
+    from ..frames import read_scores
+    from ..plot import scores_by_limit
 
     out = _plot_out(args)
     if out.suffix.lower() == ".html":
@@ -289,17 +290,18 @@ def _as_user_errors(out: Path) -> Iterator[None]:
 
 def _plot_html(args: argparse.Namespace, out: Path) -> int:
     """Every limit of the mart on one offline page (a selector picks the limit)."""
+    from ..frames import limit_frames
     from ..plot._html import write_report
 
     with _as_user_errors(out), _written_whole(out) as partial:
-        figures = write_report(args.db, partial, facet=args.facet, title=args.title)
+        figures = write_report(limit_frames(args.db, args.facet), partial, title=args.title)
     if not args.quiet:
         print(f"plot: wrote {one_line(str(out))} ({figures} figures)")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..plot._data import EXPORT_FORMATS, export_scores
+    from ..frames._mart import EXPORT_FORMATS, export_scores
 
     out = Path(args.out)
     if out.suffix.lower() not in EXPORT_FORMATS:
@@ -561,12 +563,10 @@ def _run(args: argparse.Namespace) -> int:
     except DataTestError as exc:  # the compiled path's own words: no dbt output above
         _err(str(exc))
         return EXIT_FAILED
-    except DbtError as exc:
-        # a var's check (macros/vars.sql and each var's macro) names it as `var '<name>'`:
-        # a usage error, found while parsing or in the on-run-start hook, before any build
-        if "var '" in str(exc):
-            _err("a var is wrong, nothing was built: dbt's output above names it")
-            return EXIT_USAGE
+    except VarError:
+        _err("a var is wrong, nothing was built: dbt's output above names it")
+        return EXIT_USAGE
+    except DbtError:
         _err("dbt build failed: dbt's output above says why")
         return EXIT_FAILED
     except (duckdb.Error, WarehouseError) as exc:

@@ -16,18 +16,23 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from .._errors import LogReadError
 from ._export import export_queries
 from ._files import FileStamp
-from ._landing import DUCKDB, SCHEMA, ledger_rows, migrate
-from ._read import (
+from ._landing import (
+    DUCKDB,
+    SAMPLES_SCHEMA,
+    SCHEMA,
+    SCORES_SCHEMA,
+    ParsedFile,
+    decode_eval_ids,
+    ledger_rows,
+    migrate,
+)
+from ._rows import (
     CHECKED_COLUMNS,
     MISSING_CHECKED,
-    SAMPLES_SCHEMA,
-    SCORES_SCHEMA,
-    LogReadError,
-    ParsedFile,
     coverage_notes,
-    decode_eval_ids,
     non_finite_note,
     usage_notes,
 )

@@ -16,15 +16,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ._read import (
-    DECIMAL_NUMBER,
-    SAMPLES_SCHEMA,
-    SCORES_SCHEMA,
-    LogReadError,
-    ParsedFile,
-    mistyped_note,
-    negative_budget_note,
-)
+from .._errors import LogReadError
+from ._landing import SAMPLES_SCHEMA, SCORES_SCHEMA, ParsedFile
+from ._rows import DECIMAL_NUMBER, USAGE_FIELDS, mistyped_note, negative_budget_note
 
 REQUIRED = ("eval_id", "id", "epoch", "model")
 _NUMERIC = (
@@ -57,14 +51,6 @@ _BUDGETS = {
     "eval_time_limit": ("time_limit", "double"),
     "eval_working_limit": ("working_limit", "double"),
     "eval_cost_limit": ("cost_limit", "double"),
-}
-_USAGE = {
-    "input_tokens": "input_tokens",
-    "output_tokens": "output_tokens",
-    "total_tokens": "total_tokens",
-    "cache_read_tokens": "input_tokens_cache_read",
-    "cache_write_tokens": "input_tokens_cache_write",
-    "reasoning_tokens": "reasoning_tokens",
 }
 
 
@@ -228,7 +214,9 @@ def export_queries(
     usage_json = "cast(model_usage as varchar)" if "model_usage" in types else "null"
     # the evaluated model's usage, parsed once per row into a struct of texts (seven
     # json_extract_string calls with a path built per row take 6x as long)
-    usage_struct = ", ".join(f'"{key}": "VARCHAR"' for key in (*_USAGE.values(), "total_cost"))
+    usage_struct = ", ".join(
+        f'"{key}": "VARCHAR"' for key in (*USAGE_FIELDS.values(), "total_cost")
+    )
     model_usage = (
         f"json_transform(json_extract({usage_json}, "
         "'$.\"' || replace(cast(model as varchar), '\"', '\\\"') || '\"'), "
@@ -272,7 +260,7 @@ def export_queries(
         },
         "eval_token_limit_type": col("token_limit_type", "varchar"),
     }
-    for column, key in _USAGE.items():
+    for column, key in USAGE_FIELDS.items():
         select[column] = usage(key, "bigint")
     projection = ",\n".join(
         f"cast({select[f.name]} as {_duck_type(f.type)}) as {f.name}" for f in SAMPLES_SCHEMA

@@ -20,7 +20,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from ._read import EXPORT_SUFFIXES, LOG_SUFFIXES, LogReadError
+from .._errors import LogReadError
+
+LOG_SUFFIXES = (".eval", ".json")
+EXPORT_SUFFIXES = (".parquet", ".csv")
 
 #: JSON files Inspect writes into log directories that are not logs: the log
 #: listing (``write_log_dir_manifest``) and the eval set's manifest. Skipped

@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._errors import LogReadError
 from ._export import read_samples_export
 from ._files import (
     EMPTY_PATH,
+    EXPORT_SUFFIXES,
     FileStamp,
     Found,
     display,
@@ -35,15 +37,10 @@ from ._files import (
     under,
 )
 from ._files import discover as _discover
+from ._landing import ParsedFile
 from ._parallel import read_in_order
-from ._read import (
-    EXPORT_SUFFIXES,
-    LogReadError,
-    ParsedFile,
-    quality_notes,
-    read_eval_zip,
-    read_json_log,
-)
+from ._read import read_eval_zip, read_json_log
+from ._rows import quality_notes
 from ._warehouse import (
     ReadsExports,
     Replaced,

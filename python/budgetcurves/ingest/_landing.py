@@ -5,21 +5,108 @@ engine's spelling; a :class:`Dialect` spells them for one engine. :func:`ensure_
 creates what is missing, and adds to a table made before a column existed the columns
 it lacks (null for the rows already loaded), the same way on every engine.
 :func:`ledger_rows` builds the rows of the ledger ``log_files``, whichever engine
-writes them.
+writes them. :data:`SAMPLES_SCHEMA` and :data:`SCORES_SCHEMA` are the Arrow shape every
+reader gives its rows in, and :class:`ParsedFile` one file's rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import orjson
 import pyarrow as pa
 
 from .._errors import ForeignTable
 from ._files import FileStamp
-from ._read import SAMPLES_SCHEMA, SCORES_SCHEMA, ParsedFile, encode_eval_ids
 
 SCHEMA = "inspect"
+
+#: Landing columns of ``inspect.samples``; one row per sample (eval_id, sample_id, epoch).
+_SAMPLES_COLUMNS: list[tuple[str, pa.DataType]] = [
+    ("eval_id", pa.string()),
+    ("sample_id", pa.string()),
+    ("epoch", pa.int64()),
+    ("sample_uuid", pa.string()),
+    ("log_file", pa.string()),
+    ("source_log", pa.string()),
+    ("log_status", pa.string()),
+    ("run_id", pa.string()),
+    ("eval_set_id", pa.string()),
+    ("task_id", pa.string()),
+    ("task_name", pa.string()),
+    ("model", pa.string()),
+    ("eval_created", pa.string()),
+    ("input_tokens", pa.int64()),
+    ("output_tokens", pa.int64()),
+    ("total_tokens", pa.int64()),
+    ("cache_read_tokens", pa.int64()),
+    ("cache_write_tokens", pa.int64()),
+    ("reasoning_tokens", pa.int64()),
+    ("total_cost", pa.float64()),
+    ("total_time", pa.float64()),
+    ("working_time", pa.float64()),
+    ("message_count", pa.int64()),
+    ("error", pa.string()),
+    ("limit_type", pa.string()),
+    ("limit_value", pa.float64()),
+    ("model_usage", pa.string()),
+    ("metadata", pa.string()),
+    # the eval's own per-sample limits (header eval.config), null where none was set
+    ("eval_token_limit", pa.int64()),
+    ("eval_token_limit_type", pa.string()),
+    ("eval_message_limit", pa.int64()),
+    ("eval_time_limit", pa.float64()),
+    ("eval_working_limit", pa.float64()),
+    ("eval_cost_limit", pa.float64()),
+]
+SAMPLES_SCHEMA = pa.schema(_SAMPLES_COLUMNS)
+
+#: Landing columns of ``inspect.sample_scores``; one row per sample x scorer (x dict key).
+_SCORES_COLUMNS: list[tuple[str, pa.DataType]] = [
+    ("eval_id", pa.string()),
+    ("sample_id", pa.string()),
+    ("epoch", pa.int64()),
+    ("scorer", pa.string()),
+    ("score_key", pa.string()),
+    ("is_first_scorer", pa.bool_()),
+    ("value_type", pa.string()),
+    ("value_text", pa.string()),
+]
+SCORES_SCHEMA = pa.schema(_SCORES_COLUMNS)
+
+
+@dataclass
+class ParsedFile:
+    """The landing rows of one file, with what the loader should know about it."""
+
+    path: str
+    kind: str  # "eval", "json" or "samples_df"
+    status: str | None
+    eval_ids: list[str]
+    format_version: int | None
+    samples: pa.Table
+    scores: pa.Table
+    notes: list[str] = field(default_factory=list)
+
+
+def encode_eval_ids(eval_ids: Iterable[str]) -> str:
+    """A file's eval ids as the ledger's ``eval_ids`` text: a JSON list, exact for any
+    id (a comma in an id included)."""
+    return orjson.dumps(list(eval_ids)).decode()
+
+
+def decode_eval_ids(text: str | None) -> set[str]:
+    """The eval ids of a ledger's ``eval_ids`` text (a JSON list; ledgers written
+    before it was one joined the ids with commas)."""
+    if not text:
+        return set()
+    if text.startswith("["):
+        try:
+            return {str(i) for i in orjson.loads(text)}
+        except orjson.JSONDecodeError:
+            pass
+    return set(filter(None, text.split(",")))
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,16 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from ._files import FileStamp
-from ._landing import LEDGER_SCHEMA, LOG_FILES, POSTGRES, SCHEMA, ledger_rows, migrate
-from ._read import ParsedFile, decode_eval_ids
+from ._landing import (
+    LEDGER_SCHEMA,
+    LOG_FILES,
+    POSTGRES,
+    SCHEMA,
+    ParsedFile,
+    decode_eval_ids,
+    ledger_rows,
+    migrate,
+)
 from ._staged import BATCH_ROWS, staged_export
 from ._warehouse import Replaced, raising_warehouse_errors
 

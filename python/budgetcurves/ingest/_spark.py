@@ -28,8 +28,16 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from ._files import FileStamp
-from ._landing import SCHEMA, SPARK, ledger_rows, migrate
-from ._read import SAMPLES_SCHEMA, SCORES_SCHEMA, ParsedFile, decode_eval_ids
+from ._landing import (
+    SAMPLES_SCHEMA,
+    SCHEMA,
+    SCORES_SCHEMA,
+    SPARK,
+    ParsedFile,
+    decode_eval_ids,
+    ledger_rows,
+    migrate,
+)
 from ._staged import staged_export
 from ._warehouse import Replaced, WarehouseError, raising_warehouse_errors
 

@@ -21,8 +21,7 @@ import pyarrow as pa
 
 from ._duckdb import DuckDBWarehouse
 from ._files import FileStamp
-from ._landing import SCHEMA
-from ._read import SAMPLES_SCHEMA, SCORES_SCHEMA, ParsedFile, decode_eval_ids
+from ._landing import SAMPLES_SCHEMA, SCHEMA, SCORES_SCHEMA, ParsedFile, decode_eval_ids
 from ._warehouse import transaction
 
 #: Rows per batch handed to a warehouse (PostgreSQL's COPY, Spark's Parquet row groups).

@@ -25,7 +25,7 @@ import duckdb
 
 from .._errors import WarehouseError as WarehouseError  # where the CLI catches it
 from ._files import FileStamp
-from ._read import ParsedFile
+from ._landing import ParsedFile
 
 
 @contextmanager

@@ -1,8 +1,12 @@
-"""The plotnine layer: read the mart, draw it, one composable piece at a time."""
+"""The plotnine layer: draw the mart's frames, one composable piece at a time.
 
+The frames come from :mod:`budgetcurves.frames` (``read_scores``, ``scores_by_limit_df``,
+also importable from here, where notebooks have long found them); nothing in this
+package reads a database or builds a number.
+"""
+
+from ..frames import read_scores, scores_by_limit_df
 from ._colors import PALETTE, model_colors
-from ._data import read_scores
-from ._labels import LIMIT_LABELS
 from ._layers import (
     geom_ci_band,
     geom_eval_budget,
@@ -13,11 +17,9 @@ from ._layers import (
     theme_budgetcurves,
 )
 from ._plot import scores_by_limit
-from ._prepare import scores_by_limit_df
 from ._viz import to_inspect_viz
 
 __all__ = [
-    "LIMIT_LABELS",
     "PALETTE",
     "geom_ci_band",
     "geom_eval_budget",

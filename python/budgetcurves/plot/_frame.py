@@ -7,17 +7,17 @@ missing column or a frame holding several limits is a ``ValueError`` that says s
 from __future__ import annotations
 
 import enum
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 import pandas as pd
+
+from ..frames._shape import require
 
 #: The reference's limit columns, in the order it looks for them.
 REFERENCE_LIMITS = ("total_tokens", "total_time", "working_time")
 #: The mart's column holding the threshold, whatever the limit.
 MART_LIMIT = "limit_value"
 DEFAULT_MODEL = "model_display_name"
-#: ``frame.attrs`` key: models the mart has (for other limits) with no rows in this frame.
-MODELS_WITHOUT_SAMPLES = "models_without_samples"
 
 
 class NotGiven(enum.Enum):
@@ -35,29 +35,6 @@ class NotGiven(enum.Enum):
 NOT_GIVEN: Final = NotGiven.NOT_GIVEN
 #: The type of an argument that may be left out: ``facet: str | None | NotGivenType``.
 NotGivenType = Literal[NotGiven.NOT_GIVEN]
-
-
-def as_frame(data: Any) -> pd.DataFrame:
-    """A pandas frame from a pandas frame, pyarrow table or DuckDB relation (converted)."""
-    if isinstance(data, pd.DataFrame):
-        return data
-    if data is None:
-        raise ValueError("no data: pass the mart's rows, e.g. read_scores(db)")
-    for method in ("to_pandas", "df"):  # pyarrow tables and polars frames; DuckDB relations
-        if callable(getattr(data, method, None)):
-            converted: pd.DataFrame = getattr(data, method)()
-            return converted
-    raise TypeError(
-        "data must be a pandas DataFrame, pyarrow Table or DuckDB relation, "
-        f"not {type(data).__name__}"
-    )
-
-
-def require(frame: pd.DataFrame, *columns: str | None) -> None:
-    """Raise the reference's ``ValueError`` for the first named column not in ``frame``."""
-    for column in columns:
-        if column is not None and column not in frame.columns:
-            raise ValueError(f"Required column '{column}' not found in data.")
 
 
 def model_column(frame: pd.DataFrame, model: str) -> str:

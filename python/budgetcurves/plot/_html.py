@@ -16,14 +16,16 @@ from __future__ import annotations
 import html
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..frames._mart import DEFAULT_LIMIT
+from ..frames._shape import HEADROOM, MODELS_WITHOUT_SAMPLES
 from ._colors import model_colors
-from ._data import DEFAULT_LIMIT, mart_limits, read_scores
-from ._frame import MODELS_WITHOUT_SAMPLES, NOT_GIVEN, is_faceted
+from ._frame import NOT_GIVEN, is_faceted
 from ._labels import band_caption, grid_caption, limit_label, unit_of
 from ._layers import is_step_limit, use_log_scale
 
@@ -115,17 +117,16 @@ def _notes(frame: pd.DataFrame, name: str) -> list[str]:
     absent = frame.attrs.get(MODELS_WITHOUT_SAMPLES)
     if absent:
         lines.append(f"No samples for this limit: {', '.join(map(str, absent))}")
+    lines.extend(frame.attrs.get(HEADROOM) or ())
     return lines
 
 
-def report_figures(
-    db: str | os.PathLike[str], facet: str | None = None
-) -> dict[str, dict[str, Any]]:
-    """The page's figures, by the selector's label: a limit, or ``limit · value`` for a
-    faceting; each a plotly figure (``data``, ``layout``) and its ``notes``."""
+def report_figures(frames: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, Any]]:
+    """The page's figures from the mart's frames by limit (``limit_frames``), by the
+    selector's label: a limit, or ``limit · value`` for a faceting; each a plotly
+    figure (``data``, ``layout``) and its ``notes``."""
     figures: dict[str, dict[str, Any]] = {}
-    for name in mart_limits(db):
-        frame = read_scores(db, limit=name, facet=facet)
+    for name, frame in frames.items():
         if frame.empty:
             continue
         if is_faceted(frame):
@@ -192,17 +193,16 @@ plot.on("plotly_legenddoubleclick", () => false);
 
 
 def write_report(
-    db: str | os.PathLike[str],
+    frames: Mapping[str, pd.DataFrame],
     out: str | os.PathLike[str],
     *,
-    facet: str | None = None,
     title: str | None = None,
 ) -> int:
-    """Write the page for every limit of the mart at ``db`` to ``out``; returns the
-    number of figures (selector entries)."""
+    """Write the page for the mart's frames by limit (``limit_frames``) to ``out``;
+    returns the number of figures (selector entries)."""
     from plotly.offline import get_plotlyjs
 
-    figures = report_figures(db, facet)
+    figures = report_figures(frames)
     if not figures:
         raise ValueError("the scores_by_limit mart has no rows to draw")
     first = DEFAULT_LIMIT if DEFAULT_LIMIT in figures else next(iter(figures))

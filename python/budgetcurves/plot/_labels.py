@@ -137,10 +137,6 @@ def unit_of(name: str) -> Unit:
     return Unit(name.replace("_", " ").capitalize(), short_number)
 
 
-#: Axis titles by limit (others: the name in sentence case).
-LIMIT_LABELS = {name: unit.title for name, unit in UNITS.items()}
-
-
 def limit_label(
     frame: pd.DataFrame, limit: str, label: str | None | NotGivenType, log: bool
 ) -> str | None:
@@ -167,6 +163,8 @@ def band_caption(frame: pd.DataFrame) -> str:
     ``95% band: normal (rate ± 1.96 SE), SE over independent samples`` or
     ``90% band: Wilson score interval, SE clustered by question``. A Wilson build
     falls back to normal for a model with scores outside [0, 1]; the caption says so.
+    The censoring-aware curve (an ``estimator`` column of ``cumulative_incidence``)
+    is named on a line of its own before the band's.
     """
     level = single_value(frame, "ci_level", "band levels", "one build's rows")
     percent = f"{float(level) * 100:g}% band" if level is not None else "Band"
@@ -182,9 +180,20 @@ def band_caption(frame: pd.DataFrame) -> str:
         clusters = " clustered by question"
     elif se == ["sample"]:
         clusters = " over independent samples"
+    elif se == ["delta"]:
+        clusters = " by the delta method"
     else:
         clusters = ""
-    return f"{percent}: {method}; SE{clusters}" if clusters else f"{percent}: {method}"
+    band = f"{percent}: {method}; SE{clusters}" if clusters else f"{percent}: {method}"
+    if _values(frame, "estimator") == ["cumulative_incidence"]:
+        return f"{CUMULATIVE_INCIDENCE}\n{band}"
+    return band
+
+
+#: What the censoring-aware curve is, in the caption (var estimator cumulative_incidence).
+CUMULATIVE_INCIDENCE = (
+    "Aalen-Johansen cumulative incidence: stopped samples censored at their eval's budget"
+)
 
 
 def _z(level: float | str) -> float:

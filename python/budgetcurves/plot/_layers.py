@@ -43,16 +43,15 @@ from plotnine import (
 )
 from plotnine.stats.stat import stat
 
+from ..frames._shape import as_frame, require
 from ._colors import model_colors
 from ._frame import (
     DEFAULT_MODEL,
     NOT_GIVEN,
     NotGivenType,
-    as_frame,
     limit_column,
     limit_name,
     model_column,
-    require,
 )
 from ._labels import limit_label, sample_counts, unit_of
 

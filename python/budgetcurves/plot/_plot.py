@@ -11,17 +11,15 @@ from typing import Any, Literal
 
 from plotnine import facet_wrap, ggplot, guides, labs, theme
 
+from ..frames._shape import HEADROOM, MODELS_WITHOUT_SAMPLES, as_frame, require
 from ._frame import (
     DEFAULT_MODEL,
-    MODELS_WITHOUT_SAMPLES,
     NOT_GIVEN,
     NotGivenType,
-    as_frame,
     is_faceted,
     limit_column,
     limit_name,
     model_column,
-    require,
     single_value,
 )
 from ._labels import band_caption, facet_labeller, grid_caption, unit_of
@@ -206,6 +204,9 @@ def _caption(
     absent = frame.attrs.get(MODELS_WITHOUT_SAMPLES)
     if absent:
         lines.append(f"No samples for this limit: {', '.join(map(str, absent))}")
+    # a model's answer on two lines: the gain, then what the eval's budget leaves open
+    for line in frame.attrs.get(HEADROOM) or ():
+        lines.extend(part if i == 0 else f"  {part}" for i, part in enumerate(line.split("; ")))
     # matplotlib reads text between two $ as math: a caption's dollars are dollars
     return "\n".join(lines).replace("$", r"\$")
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._frame import as_frame, require
+from ..frames._shape import as_frame, require
 
 #: The columns of ``inspect_viz.view.scores_by_limit_df``'s frame, from the mart's.
 COLUMNS = {

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from budgetcurves.ingest._read import _read_member
+from budgetcurves.ingest._zip import _read_member
 
 from ..conftest import EXAMPLE_LOGS
 

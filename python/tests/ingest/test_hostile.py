@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from budgetcurves.ingest import ingest
-from budgetcurves.ingest._read import decode_eval_ids
+from budgetcurves.ingest._landing import decode_eval_ids
 
 from ._logs import JSON_LOGS
 

@@ -13,8 +13,16 @@ import duckdb
 import pytest
 
 from budgetcurves.ingest import DuckDBWarehouse, ingest
-from budgetcurves.ingest._landing import DUCKDB, POSTGRES, SCHEMA, SPARK, TABLES, Dialect
-from budgetcurves.ingest._read import SAMPLES_SCHEMA, SCORES_SCHEMA
+from budgetcurves.ingest._landing import (
+    DUCKDB,
+    POSTGRES,
+    SAMPLES_SCHEMA,
+    SCHEMA,
+    SCORES_SCHEMA,
+    SPARK,
+    TABLES,
+    Dialect,
+)
 
 from ..conftest import EXAMPLE_LOGS
 

@@ -13,7 +13,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from budgetcurves.ingest import _read, ingest
+from budgetcurves.ingest import _read, _zip, ingest
 
 from ..conftest import EXAMPLE_EXPORT
 from ._logs import EVAL_LOGS, JSON_LOGS, clone_log, eval_members, write_eval
@@ -122,7 +122,7 @@ def test_an_eval_id_with_a_comma_is_replaced_exactly(tmp_path):
 
 
 def test_a_ledger_of_comma_joined_ids_is_still_read():
-    from budgetcurves.ingest._read import decode_eval_ids
+    from budgetcurves.ingest._landing import decode_eval_ids
 
     assert decode_eval_ids("a,b") == {"a", "b"}
     assert decode_eval_ids('["a,b"]') == {"a,b"}
@@ -263,7 +263,7 @@ def test_an_export_row_without_an_eval_id_is_counted_and_the_rest_loads(tmp_path
 
 
 def test_a_member_that_inflates_past_the_bound_is_named(tmp_path, monkeypatch):
-    monkeypatch.setattr(_read, "MAX_MEMBER_BYTES", 2**20)
+    monkeypatch.setattr(_zip, "MAX_MEMBER_BYTES", 2**20)
     members = eval_members(EVAL_LOGS[0])
     members["summaries.json"] = b"[" + b" " * (2**21) + b"]"
     bomb = write_eval(tmp_path / "bomb.eval", members)
@@ -278,12 +278,12 @@ def test_a_member_that_inflates_past_the_bound_is_named(tmp_path, monkeypatch):
 def test_reading_a_member_stops_at_the_bound(monkeypatch):
     """A member whose data inflates past what its header declares (the header may
     lie) is cut off at the bound, not read whole into memory."""
-    monkeypatch.setattr(_read, "MAX_MEMBER_BYTES", 2**20)
+    monkeypatch.setattr(_zip, "MAX_MEMBER_BYTES", 2**20)
     stream = io.BytesIO(b" " * (2**21))
     with pytest.raises(zipfile.BadZipFile, match="inflates to more than 1048576 bytes"):
-        _read._read_at_most(stream, "summaries.json")
+        _zip._read_at_most(stream, "summaries.json")
     assert stream.tell() <= 2**20 + 2**24
-    assert _read._read_at_most(io.BytesIO(b"x" * 2**20), "m") == b"x" * 2**20
+    assert _zip._read_at_most(io.BytesIO(b"x" * 2**20), "m") == b"x" * 2**20
 
 
 # --------------------------------------------------------------------------- 19

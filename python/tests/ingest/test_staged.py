@@ -11,9 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from budgetcurves.ingest import _staged, ingest
+from budgetcurves.ingest import LogReadError, _staged, ingest
 from budgetcurves.ingest._files import FileStamp
-from budgetcurves.ingest._read import LogReadError
 
 from ..conftest import EXAMPLE_EXPORT
 

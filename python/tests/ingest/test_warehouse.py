@@ -9,7 +9,7 @@ import pytest
 
 from budgetcurves.ingest import DuckDBWarehouse, Replaced, WarehouseError, forget, ingest
 from budgetcurves.ingest._files import FileStamp
-from budgetcurves.ingest._read import ParsedFile
+from budgetcurves.ingest._landing import ParsedFile
 
 from ..conftest import EXAMPLE_LOGS
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from inspect_ai.scorer import value_to_float
 
-from budgetcurves.ingest._read import _scalar_text, _scalar_type
+from budgetcurves.ingest._rows import _scalar_text, _scalar_type
 
 VALUES = [
     "C",

@@ -8,7 +8,7 @@ import json
 import pytest
 import yaml
 
-from budgetcurves._project import PROJECT_DIR, DbtError, run_dbt
+from budgetcurves._project import PROJECT_DIR, VarError, run_dbt
 
 
 def test_known_vars_are_the_declared_ones(render):
@@ -44,18 +44,20 @@ BAD_VARS = [
     ({"ci_method": "agresti"}, "var 'ci_method' must be one of normal, wilson"),
     ({"reach_targets": {"relative": [1.5]}}, "var 'reach_targets'"),
     ({"paired_differences": "false"}, "var 'paired_differences' must be true or false"),
+    ({"estimator": "kaplan_meier"}, "var 'estimator' must be one of naive, cumulative_incidence"),
 ]
 
 
 @pytest.mark.parametrize(("variables", "words"), BAD_VARS, ids=[next(iter(v)) for v, _ in BAD_VARS])
 def test_bad_vars_fail_naming_the_var(tmp_path, variables, words, capsys):
-    with pytest.raises(DbtError):
+    with pytest.raises(VarError) as refused:
         run_dbt(
             ["compile", "--select", "scores_by_limit", "budget_to_reach"],
             db=tmp_path / "x.duckdb",
             variables=variables,
         )
     assert words in capsys.readouterr().out
+    assert refused.value.var == next(iter(variables))
 
 
 def test_every_var_has_a_bad_case():

@@ -145,7 +145,8 @@ def test_a_model_without_a_price_gets_no_cost_curve_and_a_warning(built):
 def test_the_plot_marks_the_budget_read_from_the_mart(budget_db):
     from plotnine import geom_vline
 
-    from budgetcurves.plot import read_scores, scores_by_limit
+    from budgetcurves.frames import read_scores
+    from budgetcurves.plot import scores_by_limit
 
     plot = scores_by_limit(read_scores(budget_db, limit="total_tokens"))
     (line,) = [layer for layer in plot.layers if isinstance(layer.geom, geom_vline)]

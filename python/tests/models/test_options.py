@@ -4,8 +4,6 @@ every value, bound from the call's arguments, and builds the same rows as a fres
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import pandas as pd
 import pytest
@@ -14,20 +12,22 @@ import yaml
 from budgetcurves import _compiled
 from budgetcurves._compiled import compiled_plan, database_name
 from budgetcurves._options import VALUE_DEFAULTS, OptionError, check
-from budgetcurves._project import PROJECT_DIR, DbtError, build_command, run_dbt
+from budgetcurves._project import PROJECT_DIR, DbtError, run_dbt
 
 from ..conftest import EXAMPLE_LOGS
 from .test_compiled import MARTS, TOLERANCE, _ingested, _marts
 
-#: one call per value option changed in turn (and back), as a notebook session does
+#: one call per value option changed in turn (and back), as a notebook session does;
+#: dbt builds each once per run (conftest's built): test_compiled builds the defaults,
+#: test_parity the grids and the scorer it compares with the reference
 SEQUENCE = [
     {},
     {"steps": 17},
     {"steps": 17, "scale": "linear"},
-    {"scale": "log", "ci_level": 0.8},
+    {"steps": 40, "scale": "log", "ci_level": 0.8},
     {"limits": ["total_time"]},
     {"limits": ["working_time", "total_tokens"], "steps": 5},
-    {"scorer": "match"},
+    {"scorer": "partial_match"},
     {"statuses": ["success", "error"]},
     {"score_key": "nope"},
     {},
@@ -39,12 +39,10 @@ def test_defaults_are_dbt_projects():
     assert {name: declared[name] for name in VALUE_DEFAULTS} == VALUE_DEFAULTS
 
 
-def test_a_sequence_of_values_builds_what_dbt_builds_with_one_compile(tmp_path, monkeypatch):
+def test_a_sequence_of_values_builds_what_dbt_builds_with_one_compile(tmp_path, monkeypatch, built):
     monkeypatch.setenv("BUDGETCURVES_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(_compiled, "SHIPPED_PLANS", tmp_path / "none shipped")
-    source = _ingested(tmp_path, EXAMPLE_LOGS, "source")
-    compiled = tmp_path / "compiled.duckdb"
-    shutil.copyfile(source, compiled)
+    compiled = _ingested(tmp_path, EXAMPLE_LOGS, "compiled")
     compiles = []
     real_compile = _compiled._compile
     monkeypatch.setattr(
@@ -56,9 +54,7 @@ def test_a_sequence_of_values_builds_what_dbt_builds_with_one_compile(tmp_path, 
         folders.add(plan.folder)
         with duckdb.connect(str(compiled)) as con:
             plan.execute(con)
-        by_dbt = tmp_path / f"by_dbt_{index}.duckdb"
-        shutil.copyfile(source, by_dbt)
-        run_dbt(build_command(), db=by_dbt, variables=variables, quiet=True)
+        by_dbt = built([EXAMPLE_LOGS], variables, tmp_path / str(index) / "examples.duckdb")
         expected, got = _marts(by_dbt), _marts(compiled)
         assert len(expected["scores_by_limit"]) > 0 or variables.get("score_key")
         for mart in MARTS:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ..conftest import EXAMPLE_LOGS, LIMITS, build_mart
+from ..conftest import EXAMPLE_LOGS, LIMITS, read_mart
 
 inspect_analysis = pytest.importorskip("inspect_ai.analysis")
 inspect_viz_view = pytest.importorskip("inspect_viz.view")
@@ -94,9 +94,20 @@ def test_mart_equals_reference(example_mart, samples, limit):
     assert compare(ours, ref, sample_values(samples, limit), limit) > 100
 
 
-@pytest.mark.parametrize(("steps", "scale"), [(17, "linear"), (40, "log")])
-def test_vars_change_the_grid_as_the_reference(tmp_path, samples, steps, scale):
-    mart = build_mart(tmp_path / "v.duckdb", [EXAMPLE_LOGS], {"steps": steps, "scale": scale})
+def built_mart(built, tmp_path, variables: dict) -> pd.DataFrame:
+    """The mart of the example logs built with ``variables`` (the run's shared build)."""
+    return read_mart(built([EXAMPLE_LOGS], variables, tmp_path / "examples.duckdb"))
+
+
+# the grids of test_options' SEQUENCE (the band's level changes none of the columns
+# compared), so one dbt build serves both
+@pytest.mark.parametrize(
+    ("steps", "scale", "others"),
+    [(17, "linear", {}), (40, "log", {"ci_level": 0.8})],
+    ids=["17-linear", "40-log"],
+)
+def test_vars_change_the_grid_as_the_reference(built, tmp_path, samples, steps, scale, others):
+    mart = built_mart(built, tmp_path, {"steps": steps, "scale": scale, **others})
     ours = mart[mart.limit_name == "total_tokens"]
     assert (ours.limit_scale == scale).all()
     assert ours.groupby("model").size().eq(steps).all()
@@ -104,12 +115,13 @@ def test_vars_change_the_grid_as_the_reference(tmp_path, samples, steps, scale):
     compare(ours, ref, sample_values(samples, "total_tokens"), "total_tokens")
 
 
-def test_second_scorer_var(tmp_path, samples):
+def test_second_scorer_var(built, tmp_path, samples):
     second = [c for c in samples.columns if c.startswith("score_") and c != "score_first"]
     counts = {c: samples[c].notna().sum() for c in second}
     # a scorer that only some logs have: the curve covers those logs' samples only
+    # (partial_match, as in test_options' SEQUENCE)
     scorer = min(counts, key=counts.get)
-    mart = build_mart(tmp_path / "s.duckdb", [EXAMPLE_LOGS], {"scorer": scorer[len("score_") :]})
+    mart = built_mart(built, tmp_path, {"scorer": scorer[len("score_") :]})
     ours = mart[mart.limit_name == "total_tokens"]
     subset = samples[samples[scorer].notna()].reset_index(drop=True)
     ref = reference(subset, "total_tokens", score=scorer)

@@ -7,16 +7,13 @@ from __future__ import annotations
 import duckdb
 
 from budgetcurves._project import run_dbt
-from budgetcurves.ingest import ingest
 
 from ..conftest import EXAMPLE_LOGS
 
 
-def test_a_partial_build_with_new_vars_uses_them(tmp_path):
-    db = tmp_path / "p.duckdb"
-    with duckdb.connect(str(db)) as con:
-        assert not ingest([str(EXAMPLE_LOGS)], con).errors
-    run_dbt(["build", "--exclude-resource-type", "unit_test"], db=db, quiet=True)
+def test_a_partial_build_with_new_vars_uses_them(tmp_path, built):
+    # the example logs built with the default vars (the run's shared build)
+    db = built([EXAMPLE_LOGS], None, tmp_path / "examples.duckdb")
     run_dbt(
         ["run", "--select", "int_limit_grids", "scores_by_limit"],
         db=db,

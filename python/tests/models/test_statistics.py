@@ -1,7 +1,8 @@
 """The marts' statistics against statsmodels, scipy and inspect_ai, curve by curve.
 
 One build of the example logs with every non-default option (clustered standard
-errors, Wilson bands, two facets); each statistic is recomputed in Python from the
+errors, Wilson bands, two facets), on the compiled plan (test_compiled holds its
+marts equal to dbt build's); each statistic is recomputed in Python from the
 samples that entered the marts (int_samples__scored) and compared at 1e-9.
 """
 
@@ -16,7 +17,7 @@ from scipy.stats import norm
 from budgetcurves._project import run_dbt
 from budgetcurves.ingest import ingest
 
-from ..conftest import EXAMPLE_LOGS
+from ..conftest import EXAMPLE_LOGS, build_on_plan
 
 sm = pytest.importorskip("statsmodels.api")
 from statsmodels.stats.proportion import proportion_confint  # noqa: E402
@@ -37,7 +38,7 @@ CURVE = ["model", "limit_name", "facet_name", "facet_value"]
 def build(db, variables) -> None:
     with duckdb.connect(str(db)) as con:
         assert not ingest([str(EXAMPLE_LOGS)], con).errors
-    run_dbt(["build", "--exclude", "test_type:unit"], db=db, variables=variables, quiet=True)
+    build_on_plan(db, variables)
 
 
 def table(db, name: str) -> pd.DataFrame:

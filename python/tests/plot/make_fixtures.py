@@ -17,8 +17,8 @@ import duckdb
 import pandas as pd
 
 from budgetcurves._project import PROJECT_DIR, run_dbt
+from budgetcurves.frames import read_scores
 from budgetcurves.ingest import ingest
-from budgetcurves.plot import read_scores
 
 FIXTURES = Path(__file__).parent / "fixtures"
 COLUMNS = [

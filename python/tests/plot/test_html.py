@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from budgetcurves.cli import main
-from budgetcurves.plot import read_scores
+from budgetcurves.frames import limit_frames, read_scores
 from budgetcurves.plot._html import report_figures
 
 from .make_fixtures import load
@@ -112,18 +112,18 @@ def _mart_db(tmp_path: Path, frame: pd.DataFrame) -> Path:
 def test_a_faceting_gets_a_figure_per_limit_and_value(tmp_path):
     frame = pd.concat([load("total_tokens_by_task.csv"), load("total_tokens.csv")])
     db = _mart_db(tmp_path, frame.drop(columns="model_display_name"))
-    figures = report_figures(db, facet="task_name")
+    figures = report_figures(limit_frames(db, facet="task_name"))
     assert list(figures) == ["total_tokens · arithmetic", "total_tokens · geography"]
     rows = frame[(frame.facet_value == "geography") & (frame.model == "mockllm/model-b")]
     line = [t for t in figures["total_tokens · geography"]["data"] if t.get("mode")][1]
     assert line["y"] == rows.sort_values("limit_value").success_rate.tolist()
-    assert list(report_figures(db)) == ["total_tokens"]  # the all rows
+    assert list(report_figures(limit_frames(db))) == ["total_tokens"]  # the all rows
 
 
 def test_names_are_text_not_markup(tmp_path):
     frame = load("total_tokens.csv").drop(columns="model_display_name")
     frame["model"] = frame.model.str.replace("mockllm/model-a", "<b>x</b>")
-    figure = report_figures(_mart_db(tmp_path, frame))["total_tokens"]
+    figure = report_figures(limit_frames(_mart_db(tmp_path, frame)))["total_tokens"]
     names = {t["name"] for t in figure["data"] if t.get("mode")}
     assert "&lt;b&gt;x&lt;/b&gt; (n=31)" in names
     assert not any("<b>x" in t["hovertemplate"] for t in figure["data"] if t.get("mode"))

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from budgetcurves.plot import scores_by_limit, scores_by_limit_df
+from budgetcurves.frames import scores_by_limit_df
+from budgetcurves.plot import scores_by_limit
 
 from ..models.test_parity import compare, reference, sample_values, samples  # noqa: F401
 

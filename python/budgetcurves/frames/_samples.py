@@ -15,8 +15,8 @@ from typing import Any, Literal
 import pandas as pd
 import pyarrow as pa
 
-from ._data import read_scores
-from ._frame import as_frame, require
+from ._mart import read_scores
+from ._shape import as_frame, require
 
 SCORE_PREFIX = "score_"
 

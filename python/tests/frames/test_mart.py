@@ -6,10 +6,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from budgetcurves.plot import read_scores
-from budgetcurves.plot._data import export_scores
+from budgetcurves.frames import export_scores, limit_frames, read_scores
 
-from .make_fixtures import load
+from ..plot.make_fixtures import load
 
 MODELS = {
     "mockllm/model-a": "Model A",
@@ -48,6 +47,15 @@ def test_one_limit_with_display_names(db):
     assert dict(zip(frame.model, frame.model_display_name, strict=True)) == MODELS
     assert len(frame) == 150
     assert list(frame.groupby("model").step_index.apply(list).iloc[0]) == list(range(50))
+
+
+def test_limit_frames_reads_every_limit_as_read_scores_does(db, mart):
+    frames = limit_frames(db, facet="task_name")
+    assert list(frames) == ["total_time", "total_tokens"]  # the mart's order, by name
+    by_task = mart[(mart.limit_name == "total_tokens") & (mart.facet_name == "task_name")]
+    assert len(frames["total_tokens"]) == len(by_task)
+    assert frames["total_time"].empty  # no task_name rows for this limit in the mart
+    pd.testing.assert_frame_equal(limit_frames(db)["total_time"], read_scores(db, "total_time"))
 
 
 def test_takes_an_open_connection_and_leaves_it_open(db):

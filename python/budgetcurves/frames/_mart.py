@@ -1,4 +1,4 @@
-"""Reading the mart: the one place the drawing side runs SQL."""
+"""The mart ``scores_by_limit`` of a built database as frames, and as a file."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ._frame import MODELS_WITHOUT_SAMPLES
+from .._headroom import headroom_lines
+from ._shape import HEADROOM, MODELS_WITHOUT_SAMPLES
 
 MART = "main.scores_by_limit"
+#: The censoring-aware curve (var ``estimator: cumulative_incidence``), read instead of
+#: MART when the build filled it (it is built empty otherwise).
+CUMULATIVE_MART = "main.scores_by_limit_cumulative_incidence"
 MODEL_INFO = "main.model_info"
 #: The faceting whose values are task names: what ``tasks=`` filters.
 TASK_FACET = "task_name"
@@ -33,8 +37,8 @@ def _connect(
         raise ValueError(f"{path}: cannot open the database: {first}") from None
 
 
-def _distinct(con: duckdb.DuckDBPyConnection, column: str) -> list[str]:
-    query = f"select distinct {column} from {MART} where {column} is not null order by 1"
+def _distinct(con: duckdb.DuckDBPyConnection, column: str, mart: str = MART) -> list[str]:
+    query = f"select distinct {column} from {mart} where {column} is not null order by 1"
     return [row[0] for row in con.execute(query).fetchall()]
 
 
@@ -47,6 +51,17 @@ def _has_table(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     row = con.execute(query, {"schema": schema, "name": name}).fetchone()
     assert row is not None  # an aggregate without group by returns one row
     return bool(row[0])
+
+
+def _curves(con: duckdb.DuckDBPyConnection) -> str:
+    """The mart the curves are read from: the cumulative incidence where the build
+    filled it (var ``estimator: cumulative_incidence``), else scores_by_limit."""
+    if _has_table(con, CUMULATIVE_MART):
+        query = f"select count(*) from (select 1 from {CUMULATIVE_MART} limit 1) as one_row"
+        row = con.execute(query).fetchone()
+        if row is not None and row[0]:
+            return CUMULATIVE_MART
+    return MART
 
 
 def read_scores(
@@ -70,9 +85,13 @@ def read_scores(
 
     The filtering happens in the query. The models the mart has for other limits but
     not for this one are listed in ``frame.attrs["models_without_samples"]`` (by display
-    name), for the figure to say so. Each row gets ``model_display_name`` from
-    the seed ``model_info`` (a model it does not list, or whose display name another
-    model read here shares, keeps its Inspect name).
+    name), for the figure to say so; for the unfaceted curves, ``frame.attrs["headroom"]``
+    holds a line per model from the mart budget_headroom (would more budget help?).
+    Built with var ``estimator: cumulative_incidence``, the rows are the censoring-aware
+    curve's (scores_by_limit_cumulative_incidence, its ``estimator`` column says so).
+    Each row gets ``model_display_name`` from the seed ``model_info`` (a model it does
+    not list, or whose display name another model read here shares, keeps its Inspect
+    name).
 
     Raises:
        FileNotFoundError: no such database file.
@@ -83,7 +102,8 @@ def read_scores(
     try:
         if not _has_table(con, MART):
             raise ValueError("the database has no scores_by_limit mart (run `budgetcurves build`)")
-        limits = _distinct(con, "limit_name")
+        mart = _curves(con)
+        limits = _distinct(con, "limit_name", mart)
         if not limits:
             raise ValueError("the scores_by_limit mart is empty: no samples were scored")
         if limit is None:
@@ -96,7 +116,7 @@ def read_scores(
                 "a faceting's curves cannot be narrowed to some tasks after the fact"
             )
         facet = facet or (TASK_FACET if tasks else "all")
-        facets = _distinct(con, "facet_name")
+        facets = _distinct(con, "facet_name", mart)
         if facet not in facets:
             raise ValueError(f"facet '{facet}' is not in the mart; facets: {', '.join(facets)}")
         filters = {
@@ -105,13 +125,22 @@ def read_scores(
             **({"tasks": list(tasks)} if tasks else {}),
         }
         frame = con.execute(
-            _query(con, bool(models), bool(tasks)), {"limit": limit, **filters}
+            _query(con, mart, bool(models), bool(tasks)), {"limit": limit, **filters}
         ).df()
         # the models read for other limits with no row for this one: said on the figure
-        every = con.execute(_query(con, bool(models), bool(tasks), every_limit=True), filters).df()
+        every = con.execute(
+            _query(con, mart, bool(models), bool(tasks), every_limit=True), filters
+        ).df()
         drawn = set(frame["model"])
         absent = every.loc[~every["model"].isin(drawn), "model_display_name"]
         frame.attrs[MODELS_WITHOUT_SAMPLES] = sorted(absent.drop_duplicates())
+        if facet == "all":  # budget_headroom's lines of the models drawn
+            drawn_models = {f"{name}: " for name in frame["model"]}
+            frame.attrs[HEADROOM] = [
+                line
+                for line in headroom_lines(con, limit)
+                if any(line.startswith(prefix) for prefix in drawn_models)
+            ]
         return frame
     finally:
         if owned:
@@ -119,7 +148,11 @@ def read_scores(
 
 
 def _query(
-    con: duckdb.DuckDBPyConnection, models: bool, tasks: bool, every_limit: bool = False
+    con: duckdb.DuckDBPyConnection,
+    mart: str,
+    models: bool,
+    tasks: bool,
+    every_limit: bool = False,
 ) -> str:
     """The mart's rows of one limit (``$limit``) and faceting, with display names; with
     ``every_limit``, the models (and display names) of every limit instead."""
@@ -145,7 +178,7 @@ def _query(
             select
                 mart.*,
                 coalesce({display}, mart.model) as display_name
-            from {MART} as mart
+            from {mart} as mart
             {join}
             where {" and ".join(where)}
         ),
@@ -179,7 +212,20 @@ def mart_limits(db: str | os.PathLike[str] | duckdb.DuckDBPyConnection) -> list[
     try:
         if not _has_table(con, MART):
             raise ValueError("the database has no scores_by_limit mart (run `budgetcurves build`)")
-        return _distinct(con, "limit_name")
+        return _distinct(con, "limit_name", _curves(con))
+    finally:
+        if owned:
+            con.close()
+
+
+def limit_frames(
+    db: str | os.PathLike[str] | duckdb.DuckDBPyConnection, facet: str | None = None
+) -> dict[str, pd.DataFrame]:
+    """``read_scores`` of every limit the mart holds, by limit name, in the mart's order
+    (what the report page draws: one figure per limit, or per limit and facet value)."""
+    con, owned = _connect(db)
+    try:
+        return {name: read_scores(con, limit=name, facet=facet) for name in mart_limits(con)}
     finally:
         if owned:
             con.close()

@@ -1,12 +1,12 @@
-{#- The rows of a data test that fails on any NaN or infinite value in a relation's
-    floating-point columns: one row per such column, naming it, with the count. An
+{#- Generic test, on a model: no NaN or infinite value in any of its floating-point
+    columns; each failing row names such a column, with the count. An
     infinite score (or a loader that let one through) makes a curve NaN while every
     other test passes. `x - x` is 0 for a finite x and NaN otherwise, and NaN differs
     from 0 on every engine (DuckDB and PostgreSQL order NaN above all numbers). -#}
-{% macro not_finite_rows(relation) -%}
+{% test is_finite(model) %}
     {%- set floats = [] -%}
     {%- if execute -%}
-        {%- for column in adapter.get_columns_in_relation(relation) -%}
+        {%- for column in adapter.get_columns_in_relation(model) -%}
             {%- if column.is_float() or column.is_numeric() -%}{%- do floats.append(column.name) -%}{%- endif -%}
         {%- endfor -%}
     {%- endif -%}
@@ -14,7 +14,7 @@
 
     checked as (
 
-        select * from {{ relation }}
+        select * from {{ model }}
 
     ),
 
@@ -39,4 +39,4 @@
     )
 
     select * from final
-{%- endmacro %}
+{% endtest %}

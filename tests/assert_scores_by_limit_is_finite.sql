@@ -1,2 +1,0 @@
-{#- No NaN or infinite value in scores_by_limit (macros/not_finite_rows.sql). -#}
-{{ not_finite_rows(ref('scores_by_limit')) }}
