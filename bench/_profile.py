@@ -51,3 +51,59 @@ def engine_build(engine: str, export: Path) -> dict:
     if process.returncode != 0:
         raise RuntimeError(f"{engine} build failed:\n{process.stderr[-3000:]}")
     return json.loads(process.stdout.strip().splitlines()[-1])
+
+
+#: A difference a float may show from another engine's arithmetic (summation order)
+NOISE = 1e-9
+INFINITY = "cast('infinity' as double)"
+
+
+def largest_difference(db: Path, folder: Path, marts: tuple[str, ...]) -> dict:
+    """How far another engine's marts (``_engine.py`` wrote them to ``folder``) are from
+    DuckDB's in ``db``: rows matched in order of their text and integer columns, then
+    their floats; the largest absolute difference of a float (infinite where one side
+    is null), the rows with one beyond ``NOISE``, the rows whose other columns differ,
+    and the difference in row counts."""
+    found = {"largest": 0.0, "beyond_noise": 0, "other_columns": 0, "rows": 0, "row_counts": 0}
+    with duckdb.connect(str(db)) as con:
+        for mart in marts:
+            types = dict(
+                con.execute(
+                    f"select column_name, column_type from (describe main.{mart})"
+                ).fetchall()
+            )
+            floats = [c for c, t in types.items() if t in ("DOUBLE", "FLOAT")]
+            others = [c for c in types if c not in floats]
+            order = ", ".join(f'"{c}"' for c in [*others, *floats])
+            csv = folder / f"{mart}.csv"
+            source = (
+                f"read_csv('{csv}', all_varchar = true, header = true)"
+                if csv.exists()
+                else f"read_parquet('{folder / mart}/*.parquet')"
+            )
+            typed = ", ".join(f'cast("{c}" as {t}) as "{c}"' for c, t in types.items())
+            numbered = f"select *, row_number() over (order by {order}) as _row from"
+            con.execute(f"create or replace temp table a as {numbered} main.{mart}")
+            con.execute(
+                f"create or replace temp table b as {numbered} (select {typed} from {source})"
+            )
+            count_a, count_b = (
+                con.execute(f"select count(*) from {t}").fetchone()[0] for t in "ab"
+            )
+            found["row_counts"] += abs(count_a - count_b)
+            found["rows"] += count_a
+            gaps = [
+                f'case when (a."{c}" is null) != (b."{c}" is null) then {INFINITY} '
+                f'else coalesce(abs(a."{c}" - b."{c}"), 0) end'
+                for c in floats
+            ]
+            gap = f"greatest({', '.join(gaps)}, 0)" if gaps else "0"
+            differ = " or ".join(f'a."{c}" is distinct from b."{c}"' for c in others) or "false"
+            largest, beyond, other = con.execute(
+                f"select max({gap}), count(*) filter (where {gap} > {NOISE}), "
+                f"count(*) filter (where {differ}) from a inner join b using (_row)"
+            ).fetchone()
+            found["largest"] = max(found["largest"], largest or 0.0)
+            found["beyond_noise"] += beyond
+            found["other_columns"] += other
+    return found

@@ -45,8 +45,9 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _data import write_eval_logs, write_export  # noqa: E402
+from _engine import MARTS  # noqa: E402
 from _measure import BIN, ROOT, Run, median, run  # noqa: E402
-from _profile import duckdb_models, engine_build  # noqa: E402
+from _profile import NOISE, duckdb_models, engine_build, largest_difference  # noqa: E402
 from _replay import downstream, load_nodes, relation_of, replay  # noqa: E402
 
 WORK = ROOT / "target" / "bench"
@@ -671,15 +672,19 @@ def machine() -> str:
 
 
 def section_profile(sizes: list[int], repeat: int, results: dict, engines: list[str]) -> None:
-    """Each model's seconds, so the next slow model is seen the day it arrives."""
+    """Each model's seconds, so the next slow model is seen the day it arrives; then
+    each engine's load and build with their peak memory, and how far its marts are
+    from DuckDB's."""
+    summary = []
     for n in sizes:
         export = export_for(n)
         db = results.get(n, {}).get("db")
         build = results.get(n, {}).get("build")
-        if db is None:
+        load = results.get(n, {}).get("ingest")
+        if db is None or load is None:
             db = WORK / f"profile-{size_label(n)}.duckdb"
             fresh(db)
-            budgetcurves("ingest", "--db", str(db), str(export))
+            load = budgetcurves("ingest", "--db", str(db), str(export))
         if build is None:
             build = median([budgetcurves("build", "--db", str(db)) for _ in range(repeat)])
         duck = duckdb_models(db, repeat)
@@ -712,16 +717,59 @@ def section_profile(sizes: list[int], repeat: int, results: dict, engines: list[
             ["model", "DuckDB, compiled path s", *[f"{e} (dbt build) s" for e in others]],
             rows,
         )
+        summary.append([size_label(n), "duckdb", *_engine_cells(load, build, build), "(itself)"])
+        for engine, other in others.items():
+            loaded = Run(other["ingest"], other["ingest_mb"])
+            built = Run(other["build"], other["build_mb"])
+            gap = largest_difference(db, Path(other["marts"]), MARTS)
+            summary.append([size_label(n), engine, *_engine_cells(loaded, built, build), _gap(gap)])
+    if engines:
+        say("## Engines: load, build, peak memory, and the marts against DuckDB's")
+        say()
+        say(
+            "Load: `budgetcurves ingest` (`--target ENGINE`); build: `budgetcurves build` on "
+            "DuckDB, `dbt build` (data tests, no unit tests) on the others, with the "
+            "profile's defaults (Spark: its 1 GB driver, `local[2]`). Peak memory: the "
+            "process tree's PSS sampled every 0.25 s (PostgreSQL: with the server's "
+            "processes); DuckDB's: the largest process reaped. Marts: every public mart, "
+            f"rows matched in order; floats beyond {NOISE:g} are counted."
+        )
+        say()
+        table(
+            [
+                "samples",
+                "engine",
+                "load s",
+                "load peak MB",
+                "build s",
+                "build peak MB",
+                "build vs DuckDB",
+                "largest difference from DuckDB's marts",
+            ],
+            summary,
+        )
 
 
-#: The public marts, whose sum the profile reports
-MARTS = (
-    "scores_by_limit",
-    "scores_by_limit_exact",
-    "budget_to_reach",
-    "paired_differences_by_limit",
-    "budget_headroom",
-)
+def _engine_cells(load: Run, build: Run, duckdb_build: Run) -> list[str]:
+    return [
+        f"{load.seconds:.1f}",
+        f"{load.peak_mb:,.0f}",
+        f"{build.seconds:.1f}",
+        f"{build.peak_mb:,.0f}",
+        f"{build.seconds / duckdb_build.seconds:.1f}x",
+    ]
+
+
+def _gap(found: dict) -> str:
+    text = f"{found['largest']:.1e} over {found['rows']:,} rows"
+    if found["beyond_noise"]:
+        text += f"; {found['beyond_noise']:,} rows beyond {NOISE:g}"
+    if found["other_columns"] or found["row_counts"]:
+        text += (
+            f"; {found['other_columns']:,} rows differ in other columns, "
+            f"row counts differ by {found['row_counts']:,}"
+        )
+    return text
 
 
 def main() -> int:
