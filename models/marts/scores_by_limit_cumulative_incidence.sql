@@ -22,7 +22,7 @@ with
 
 limits_long as (
 
-    select * from {{ ref('int_samples__limits_long') }}
+    select * from {{ ref('int_samples__limits') }}
     {%- if not is_filled %}
     where 1 = 0
     {%- endif %}
