@@ -11,6 +11,7 @@ import pytest
 
 from budgetcurves._headroom import headroom_lines
 from budgetcurves._project import run_dbt
+from budgetcurves.frames._mart import limit_frames
 from budgetcurves.plot import read_scores, scores_by_limit
 from budgetcurves.plot._html import report_figures
 from budgetcurves.plot._labels import CUMULATIVE_INCIDENCE, band_caption
@@ -58,7 +59,7 @@ def test_caption_and_page_say_what_more_budget_would_buy(censored_db):
     for line in lines:  # the gain, then the censored samples, on a line each
         gain, stopped = line.split("; ")
         assert gain in caption.splitlines() and f"  {stopped}" in caption.splitlines()
-    notes = report_figures(censored_db)["total_tokens"]["notes"]
+    notes = report_figures(limit_frames(censored_db))["total_tokens"]["notes"]
     assert notes[-2:] == lines
     # one model asked for: its line only
     one = read_scores(censored_db, models=["sim/a"])
