@@ -118,6 +118,18 @@
 {% macro duckdb__cte_materialized() %}materialized{% endmacro %}
 {% macro postgres__cte_materialized() %}materialized{% endmacro %}
 
+{#- Written after `select` where two relations that grow with the samples are joined:
+    on Spark, a hint to shuffle and sort both sides rather than broadcast one. Spark
+    sizes a table by its compressed Parquet files, so at 1e7 samples it took the
+    landing's scores for a small table, broadcast them, and ran the driver out of
+    memory. Empty elsewhere (PostgreSQL and DuckDB choose their joins from row
+    counts). -#}
+{% macro shuffle_join_hint(relations) -%}
+    {{ return(adapter.dispatch('shuffle_join_hint', 'budgetcurves')(relations)) }}
+{%- endmacro %}
+{% macro default__shuffle_join_hint(relations) %}{% endmacro %}
+{% macro spark__shuffle_join_hint(relations) %}/*+ SHUFFLE_MERGE({{ relations | join(', ') }}) */{% endmacro %}
+
 {#- `value` as a SQL string literal, escaped: dbt.string_literal only wraps it in
     quotes, so a `'` in a var (a scorer named `judge's`) ended the literal early and
     the rest ran as SQL. Standard SQL doubles the quote; Spark's literals read

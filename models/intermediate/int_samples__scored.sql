@@ -32,7 +32,7 @@ chosen_scores as (
 
 final as (
 
-    select
+    select {{ shuffle_join_hint(['kept', 'chosen_scores']) }}
         kept.eval_id,
         kept.sample_id,
         kept.epoch,

@@ -163,35 +163,46 @@ GROWS_WITH_SAMPLES = re.compile(
 )
 
 
-def _broadcast_subtrees(plan: str) -> list[str]:
-    """The text of every subtree a BroadcastExchange sends, from a plan's tree string."""
+def _depth(line: str) -> int:
+    """Where a plan line's operator starts: its depth in Spark's tree string."""
+    return len(line) - len(line.lstrip(" :|+-"))
+
+
+def _broadcast_samples(plan: str) -> list[str]:
+    """The scans of a relation that grows with the samples which a BroadcastExchange
+    sends whole: no aggregate (a grouping to curves, tasks or questions) between the
+    exchange and the scan. Read from a physical plan's tree string."""
     lines = plan.splitlines()
-    subtrees = []
+    found = []
     for i, line in enumerate(lines):
-        if "BroadcastExchange" not in line:
+        if not GROWS_WITH_SAMPLES.search(line) or "Scan" not in line:
             continue
-        depth = line.index("BroadcastExchange")
-        below = [line]
-        for child in lines[i + 1 :]:
-            text = child.lstrip(" :|+-")
-            if len(child) - len(text) <= depth:
+        depth, aggregated = _depth(line), False
+        for parent in reversed(lines[:i]):  # the scan's ancestors, nearest first
+            if _depth(parent) >= depth:
+                continue
+            depth = _depth(parent)
+            if "Aggregate" in parent:
+                aggregated = True
+            if "BroadcastExchange" in parent and not aggregated:
+                found.append(line.strip())
                 break
-            below.append(child)
-        subtrees.append("\n".join(below))
-    return subtrees
+    return found
+
+
+def _physical_plan(spark, sql: str) -> str:
+    return spark.sql(sql)._jdf.queryExecution().executedPlan().toString()
 
 
 def test_no_relation_that_grows_with_samples_is_broadcast(spark, spark_mart):
-    """Spark plans each model as it would for 1e7 samples: the broadcast thresholds
-    shrunk by the example's share of 1e7 samples, since every size estimate shrinks
-    with the data. Only relations whose size does not grow with the samples (the
-    curves, the grid, the targets, a critical value) may be broadcast; a broadcast of
-    the samples is what ran the 1e7 build out of memory. Under the vars that add
-    the clustered, faceted and paired shapes."""
-    samples = spark.table("inspect.samples").count()
-    threshold = str(max(1, int(10 * 1024 * 1024 * samples / 1e7)))
-    keys = ("spark.sql.autoBroadcastJoinThreshold", "spark.sql.adaptive.autoBroadcastJoinThreshold")
-    saved = {key: spark.conf.get(key, None) for key in keys}
+    """Spark sizes a table by its compressed files, so at 1e7 samples it took the
+    landing's scores for a small table and broadcast them out of the driver's memory.
+    At the example's size every relation is small enough to broadcast, so the plans
+    show what no estimate can be trusted to prevent: a relation that grows with the
+    samples is broadcast nowhere (only what is grouped to curves, tasks or questions,
+    and the grid, targets and critical values, may be), under the vars that add the
+    clustered, faceted and paired shapes. The control, int_samples__scored without
+    its hint, is caught."""
     compiled = run_dbt(
         ["compile", "--select", "resource_type:model"],
         target="spark",
@@ -200,48 +211,35 @@ def test_no_relation_that_grows_with_samples_is_broadcast(spark, spark_mart):
     )
     nodes = {r.node.name: r.node.compiled_code for r in compiled.result.results}
     assert {"scores_by_limit", "paired_differences_by_limit", "int_samples__scored"} <= set(nodes)
-    # the control: the samples broadcast by a hint are seen
-    control = re.sub(
-        r"select(\s+kept\.eval_id)",
-        r"select /*+ BROADCAST(kept) */\1",
-        nodes["int_samples__scored"],
-    )
-    assert "BROADCAST(kept)" in control
-    broadcast = {}
-    try:
-        for key in keys:
-            spark.conf.set(key, threshold)
-        seen = spark.sql(control)._jdf.queryExecution().executedPlan().toString()
-        assert any(GROWS_WITH_SAMPLES.search(t) for t in _broadcast_subtrees(seen)), seen
-        for name, sql in nodes.items():
-            plan = spark.sql(sql)._jdf.queryExecution().executedPlan().toString()
-            grown = [t for t in _broadcast_subtrees(plan) if GROWS_WITH_SAMPLES.search(t)]
-            if grown:
-                broadcast[name] = grown[0][:2000]
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                spark.conf.unset(key)
-            else:
-                spark.conf.set(key, value)
-    assert not broadcast, broadcast
+    hinted = nodes["int_samples__scored"]
+    assert "/*+ SHUFFLE_MERGE(kept, chosen_scores) */" in hinted
+    control = hinted.replace("/*+ SHUFFLE_MERGE(kept, chosen_scores) */", "")
+    assert _broadcast_samples(_physical_plan(spark, control))
+    broadcast = {
+        name: _broadcast_samples(_physical_plan(spark, sql)) for name, sql in nodes.items()
+    }
+    assert not {name: scans for name, scans in broadcast.items() if scans}
 
 
-def test_broadcast_subtrees_are_read_from_the_plan():
-    """The plan reader above, on a plan of Spark's shape: the broadcast side's scan is
-    found, the streamed side's is not."""
+def test_broadcast_scans_are_read_from_the_plan():
+    """The plan reader above, on plans of Spark's shape: a broadcast scan of the
+    samples is found; one below an aggregate, and the streamed side, are not."""
     plan = "\n".join(
         [
-            "BroadcastHashJoin [a], [b], Inner, BuildRight",
+            "SortMergeJoin [a], [b], Inner",
             ":- FileScan parquet spark_catalog.s.int_samples__scored[a]",
-            "+- BroadcastExchange HashedRelationBroadcastMode",
-            "   +- Filter isnotnull(b)",
-            "      +- FileScan parquet spark_catalog.s.int_curves[b]",
+            "+- BroadcastHashJoin [b], [c], Inner, BuildRight",
+            "   :- FileScan parquet spark_catalog.s.int_curves[b]",
+            "   +- BroadcastExchange HashedRelationBroadcastMode",
+            "      +- HashAggregate(keys=[c])",
+            "         +- FileScan parquet spark_catalog.s.int_samples__kept[c]",
         ]
     )
-    (subtree,) = _broadcast_subtrees(plan)
-    assert "int_curves" in subtree and not GROWS_WITH_SAMPLES.search(subtree)
-    assert GROWS_WITH_SAMPLES.search(plan.replace("int_curves[", "int_samples__kept["))
+    assert _broadcast_samples(plan) == []
+    unaggregated = plan.replace("      +- HashAggregate(keys=[c])\n   ", "")
+    assert _broadcast_samples(unaggregated) == [
+        "+- FileScan parquet spark_catalog.s.int_samples__kept[c]"
+    ]
 
 
 def test_score_to_float_matches_inspect(spark, loaded):
