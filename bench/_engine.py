@@ -32,6 +32,7 @@ MARTS = (
     "budget_to_reach",
     "paired_differences_by_limit",
     "budget_headroom",
+    "scores_by_limit_cumulative_incidence",
 )
 
 
