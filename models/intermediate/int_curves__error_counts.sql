@@ -21,17 +21,16 @@ scored as (
 
 ),
 
--- the errored samples probe the scored ones (an anti join), not the other way round
+-- the errored samples without a score (an anti join: the errored samples probe the
+-- scored ones); on Spark both sides shuffled, never the scored samples broadcast
 unscored as (
 
-    select * from kept
-    where
-        is_errored
-        and not exists (
-            select 1
-            from scored
-            where {{ same_sample('scored', 'kept') }}
-        )
+    select {{ shuffle_join_hint(['kept', 'scored']) }}
+        kept.*
+    from kept
+    left join scored
+        on {{ same_sample('scored', 'kept') }}
+    where kept.is_errored and scored.eval_id is null
 
 ),
 
