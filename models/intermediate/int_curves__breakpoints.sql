@@ -35,6 +35,14 @@ final as (
         -- samples stopped on one
         min(eval_budget) as eval_budget,
         sum(case when is_stopped_by_eval_budget then 1 else 0 end) as eval_budget_stop_count,
+        -- the censored samples (stopped on it with a score below 1: unknown with more
+        -- budget), their scores and squares, for budget_headroom's optimistic bound
+        sum(case when is_stopped_by_eval_budget and score < 1 then 1 else 0 end)
+            as censored_count,
+        sum(case when is_stopped_by_eval_budget and score < 1 then score else 0 end)
+            as censored_score_sum,
+        sum(case when is_stopped_by_eval_budget and score < 1 then score * score else 0 end)
+            as censored_score_square_sum,
         min(score) as score_min,
         max(score) as score_max,
         min(log) as log

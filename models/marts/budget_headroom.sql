@@ -12,39 +12,37 @@
     question, cluster_size_x_sum and cluster_x_square_sum for each -#}
 {%- set means = {'score': 'final', 'gain': 'gain', 'optimistic': 'optimistic'} -%}
 
+{#- with se_method `sample` every sum is one of the breakpoints' (a sample's value is
+    its breakpoint's), so the mart reads their 1/8 as many rows, not every sample -#}
+-- depends_on: {{ ref('int_samples__limits') }}
+-- depends_on: {{ ref('int_curves__breakpoints') }}
+
 with
 
-samples as (
+-- a curve's rows: its samples with se_method `clustered`, else its breakpoints
+curve_rows as (
 
+    {% if is_clustered -%}
     select * from {{ ref('int_samples__limits') }}
+    {%- else -%}
+    select * from {{ ref('int_curves__breakpoints') }}
+    {%- endif %}
 
 ),
 
--- each curve's end B: a grouping, not a window (which would sort every sample)
-curve_ends as (
-
-    select
-        limit_name,
-        facet_name,
-        facet_value,
-        model,
-        max(limit_value) as final_limit_value
-    from samples
-    group by limit_name, facet_name, facet_value, model
-
-),
-
+-- each row with its curve's end B
 with_end as (
 
     select
-        samples.*,
-        curve_ends.final_limit_value
-    from samples
-    inner join curve_ends
-        on {{ same_curve('samples', 'curve_ends') }}
+        *,
+        max(limit_value) over (
+            partition by limit_name, facet_name, facet_value, model
+        ) as final_limit_value
+    from curve_rows
 
 ),
 
+{% if is_clustered -%}
 -- what each sample adds to the gain (its score if its value is in the last doubling)
 -- and to the optimistic bound (1 if censored, else its score)
 valued as (
@@ -90,6 +88,37 @@ curve_sums as (
 
 ),
 
+{% else -%}
+
+-- the same sums as the clustered branch's, summed per breakpoint first: the gain is
+-- the breakpoints' scores past B / 2, and a censored sample (score x < 1) adds 1 - x
+-- to the optimistic sum and 1 - x^2 to its square sum
+curve_sums as (
+
+    select
+        limit_name,
+        facet_name,
+        facet_value,
+        model,
+        max(final_limit_value) as final_limit_value,
+        cast(sum(sample_count) as bigint) as sample_count,
+        sum(score_sum) as score_sum,
+        sum(score_square_sum) as score_square_sum,
+        sum(case when limit_value > final_limit_value / 2 then score_sum else 0 end)
+            as gain_sum,
+        sum(case when limit_value > final_limit_value / 2 then score_square_sum else 0 end)
+            as gain_square_sum,
+        sum(score_sum - censored_score_sum + censored_count) as optimistic_sum,
+        sum(score_square_sum - censored_score_square_sum + censored_count)
+            as optimistic_square_sum,
+        cast(sum(censored_count) as bigint) as censored_count,
+        min(score_min) >= 0 and max(score_max) <= 1 as is_unit_interval
+    from with_end
+    group by limit_name, facet_name, facet_value, model
+
+),
+
+{% endif -%}
 {% if is_clustered -%}
 -- a curve's clusters are its questions: each one's size and sums
 questions as (

@@ -85,8 +85,12 @@ def logs_db(tmp_path_factory):
 
 @pytest.mark.parametrize(
     "variables",
-    [{}, {"se_method": "clustered", "ci_level": 0.9, "facet": "task_name"}],
-    ids=["sample", "clustered"],
+    [
+        {},
+        {"facet": "task_name", "ci_level": 0.9},
+        {"se_method": "clustered", "ci_level": 0.9, "facet": "task_name"},
+    ],
+    ids=["sample", "sample-faceted", "clustered"],
 )
 def test_headroom_equals_the_statistics_computed_sample_by_sample(logs_db, variables):
     # built on the compiled plan, as dbt build --select +budget_headroom (test_compiled
