@@ -25,15 +25,9 @@ from _tree import run_sampled  # bench/ is the script's folder
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 WORK = ROOT / "target" / "bench"
-#: the public marts, each written out for the comparison with DuckDB's
-MARTS = (
-    "scores_by_limit",
-    "scores_by_limit_exact",
-    "budget_to_reach",
-    "paired_differences_by_limit",
-    "budget_headroom",
-    "scores_by_limit_cumulative_incidence",
-)
+#: the public marts (every model under models/marts), each written out for the
+#: comparison with DuckDB's
+MARTS = tuple(sorted(path.stem for path in (ROOT / "models" / "marts").glob("*.sql")))
 
 
 def main() -> None:
