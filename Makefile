@@ -62,8 +62,10 @@ test-postgres: setup
 	scripts/with_postgres.sh $(BIN)/python -m pytest -q python/tests/engines/test_postgres.py
 
 # ... and on a local Spark (pyspark, Java 17): dbt build --target spark in-process
+# (a 2 GB driver: the vars that add every shape make plans large enough to take the
+# default 1 GB's heap in Spark's analyzer; the bench's builds keep the default)
 test-spark: setup
-	BUDGETCURVES_TEST_SPARK=1 $(BIN)/python -m pytest -q python/tests/engines/test_spark.py
+	BUDGETCURVES_TEST_SPARK=1 BUDGETCURVES_SPARK_DRIVER_MEMORY=$${BUDGETCURVES_SPARK_DRIVER_MEMORY:-2g} $(BIN)/python -m pytest -q python/tests/engines/test_spark.py
 
 lint: setup
 	$(BIN)/ruff check python scripts bench
