@@ -101,7 +101,7 @@ pairs as (
 -- its value: by + score / N_a for model a, - score / N_b for model b
 increments as (
 
-    select
+    select {{ shuffle_join_hint(['limits_long']) }}
         shared_questions.limit_name,
         shared_questions.facet_name,
         shared_questions.facet_value,

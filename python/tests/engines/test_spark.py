@@ -163,10 +163,6 @@ GROWS_WITH_SAMPLES = re.compile(
 )
 
 
-#: Models whose plans still broadcast a relation that grows with the samples
-KNOWN_TO_BROADCAST = {"paired_differences_by_limit"}
-
-
 def _depth(line: str) -> int:
     """Where a plan line's operator starts: its depth in Spark's tree string."""
     return len(line) - len(line.lstrip(" :|+-"))
@@ -227,10 +223,7 @@ def test_no_relation_that_grows_with_samples_is_broadcast(spark, spark_mart):
     broadcast = {
         name: _broadcast_samples(_physical_plan(spark, sql)) for name, sql in nodes.items()
     }
-    flagged = {name for name, scans in broadcast.items() if scans}
-    # known and open (issue 25): the paired differences' joins of questions with the
-    # samples carry no hint yet; named here so that its fix must update this line
-    assert flagged == KNOWN_TO_BROADCAST, {name: broadcast[name] for name in flagged}
+    assert not any(broadcast.values()), {name: scans for name, scans in broadcast.items() if scans}
 
 
 def test_broadcast_scans_are_read_from_the_plan():
