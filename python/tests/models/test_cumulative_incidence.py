@@ -5,13 +5,17 @@ sample is censored; on the dbt path and the compiled path alike.
 
 lifelines 0.30.3 pins pandas < 3, which the project's constraints rule out, so its
 numbers are a fixture: fixtures/aalen_johansen/lifelines.csv, written by
-scripts/lifelines_reference.py (in a venv of its own) from samples.csv beside it.
+scripts/lifelines_reference.py (in a venv of its own) from samples.csv beside it. The
+slow lane installs lifelines into a venv of its own and writes the fixture again, so
+the comparison is with lifelines itself, not a file that could drift from it.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -26,6 +30,9 @@ from budgetcurves.ingest import ingest
 from ..conftest import EXAMPLE_LOGS
 
 FIXTURE = Path(__file__).parent / "fixtures" / "aalen_johansen"
+#: the lifelines the fixture was written with (scripts/lifelines_reference.py)
+LIFELINES = "lifelines==0.30.3"
+REFERENCE_SCRIPT = Path(__file__).parents[3] / "scripts" / "lifelines_reference.py"
 MART = "scores_by_limit_cumulative_incidence"
 TOLERANCE = 1e-9
 VARIABLES = {"estimator": "cumulative_incidence", "limits": ["total_tokens"], "steps": 200}
@@ -224,3 +231,27 @@ def test_naive_estimator_builds_it_empty(tmp_path, censored_db):
     run_dbt(["run", "--select", MART], db=db, quiet=True)
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute(f"select count(*) from main.{MART}").fetchone() == (0,)
+
+
+@pytest.mark.slow
+def test_fixture_is_what_lifelines_computes(tmp_path):
+    """lifelines, live: installed into a venv of its own (it pins pandas < 3), the
+    reference script run on the fixture's samples writes the committed lifelines.csv
+    again: the same models and event times, and every incidence and variance to 1e-12
+    (NaN where the committed one has NaN), so the tests above compare with lifelines."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", LIFELINES],
+        check=True,
+    )
+    folder = tmp_path / "fixture"
+    folder.mkdir()
+    shutil.copy(FIXTURE / "samples.csv", folder / "samples.csv")
+    subprocess.run([python, str(REFERENCE_SCRIPT), str(folder)], check=True)
+    fresh = pd.read_csv(folder / "lifelines.csv")
+    committed = pd.read_csv(FIXTURE / "lifelines.csv")
+    assert fresh[["model", "time"]].equals(committed[["model", "time"]])
+    for column in ("cumulative_incidence", "variance"):
+        np.testing.assert_allclose(fresh[column], committed[column], rtol=0, atol=1e-12)
