@@ -3,13 +3,13 @@
 from .._errors import LogReadError
 from ._duckdb import DuckDBWarehouse, ensure_landing, load_frame
 from ._files import FileStamp
-from ._ingest import IngestSummary, discover, forget, ingest, read_any
+from ._ingest import IngestSummary, as_warehouse, discover, forget, ingest, read_any
 from ._landing import ParsedFile
 from ._postgres import PostgresWarehouse
 from ._progress import ProgressBar
 from ._read import KNOWN_FORMAT_VERSIONS
 from ._spark import SparkWarehouse, spark_session
-from ._warehouse import Replaced, Warehouse, WarehouseError, as_warehouse
+from ._warehouse import Replaced, Warehouse, WarehouseError
 
 __all__ = [
     "KNOWN_FORMAT_VERSIONS",

@@ -19,9 +19,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import duckdb
 
 from .._errors import LogReadError
+from ._duckdb import DuckDBWarehouse
 from ._export import read_samples_export
 from ._files import (
     EMPTY_PATH,
@@ -46,12 +48,8 @@ from ._warehouse import (
     Replaced,
     Warehouse,
     WarehouseError,
-    as_warehouse,
     transaction,
 )
-
-if TYPE_CHECKING:
-    import duckdb
 
 #: Called after each file with (files done, files found, the summary so far).
 Progress = Callable[[int, int, "IngestSummary"], None]
@@ -164,6 +162,18 @@ def _changed(item: Found) -> bool:
         return stamp(item.path) != item.stamp
     except (OSError, LogReadError):
         return True
+
+
+def as_warehouse(target: object) -> Warehouse:
+    """``target`` as a :class:`Warehouse`: a DuckDB connection is wrapped, a warehouse kept."""
+    if isinstance(target, duckdb.DuckDBPyConnection):
+        return DuckDBWarehouse(target)
+    if isinstance(target, Warehouse):
+        return target
+    raise TypeError(
+        f"expected a DuckDB connection or a Warehouse (PostgresWarehouse, SparkWarehouse), "
+        f"got {type(target).__name__}"
+    )
 
 
 def ingest(

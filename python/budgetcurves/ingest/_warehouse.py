@@ -21,8 +21,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-import duckdb
-
 from .._errors import WarehouseError as WarehouseError  # where the CLI catches it
 from ._files import FileStamp
 from ._landing import ParsedFile
@@ -120,17 +118,3 @@ def transaction(warehouse: Warehouse) -> Iterator[None]:
     except BaseException:
         warehouse.rollback()
         raise
-
-
-def as_warehouse(target: object) -> Warehouse:
-    """``target`` as a :class:`Warehouse`: a DuckDB connection is wrapped, a warehouse kept."""
-    from ._duckdb import DuckDBWarehouse
-
-    if isinstance(target, duckdb.DuckDBPyConnection):
-        return DuckDBWarehouse(target)
-    if isinstance(target, Warehouse):
-        return target
-    raise TypeError(
-        f"expected a DuckDB connection or a Warehouse (PostgresWarehouse, SparkWarehouse), "
-        f"got {type(target).__name__}"
-    )
