@@ -201,84 +201,18 @@ thresholds as (
 ),
 
 -- sample values and thresholds in one ordered stream, as in scores_by_limit
-stream as (
-
-    select
-        limit_name,
-        facet_name,
-        facet_value,
-        model_a,
-        model_b,
-        limit_value,
-        0 as is_threshold,
-        rate_a_sum,
-        rate_b_sum,
-        difference_square_sum,
-        weighted_difference_a_sum,
-        weighted_difference_b_sum
-    from breakpoints
-
-    union all
-
-    select
-        limit_name,
-        facet_name,
-        facet_value,
-        model_a,
-        model_b,
-        limit_value,
-        1 as is_threshold,
-        0 as rate_a_sum,
-        0 as rate_b_sum,
-        0 as difference_square_sum,
-        0 as weighted_difference_a_sum,
-        0 as weighted_difference_b_sum
-    from thresholds
-
-),
-
-running as (
-
-    select
-        limit_name,
-        facet_name,
-        facet_value,
-        model_a,
-        model_b,
-        limit_value,
-        is_threshold,
-        sum(rate_a_sum) over running_window as rate_a_through,
-        sum(rate_b_sum) over running_window as rate_b_through,
-        sum(difference_square_sum) over running_window as difference_square_through,
-        sum(weighted_difference_a_sum) over running_window as weighted_difference_a_through,
-        sum(weighted_difference_b_sum) over running_window as weighted_difference_b_through
-    from stream
-    window running_window as (
-        partition by limit_name, facet_name, facet_value, model_a, model_b
-        order by limit_value, is_threshold
-        rows between unbounded preceding and current row
-    )
-
-),
-
-at_thresholds as (
-
-    select distinct
-        limit_name,
-        facet_name,
-        facet_value,
-        model_a,
-        model_b,
-        limit_value,
-        rate_a_through,
-        rate_b_through,
-        difference_square_through,
-        weighted_difference_a_through,
-        weighted_difference_b_through
-    from running
-    where is_threshold = 1
-
-),
+{{ running_sums_at_thresholds(
+    'breakpoints',
+    'thresholds',
+    ['limit_name', 'facet_name', 'facet_value', 'model_a', 'model_b'],
+    through=[
+        'rate_a_sum',
+        'rate_b_sum',
+        'difference_square_sum',
+        'weighted_difference_a_sum',
+        'weighted_difference_b_sum',
+    ],
+) }},
 
 measured as (
 
@@ -293,23 +227,23 @@ measured as (
         thresholds.limit_scale,
         pairs.question_count,
         pairs.is_unit_interval,
-        at_thresholds.rate_a_through as success_rate_a,
-        at_thresholds.rate_b_through as success_rate_b,
-        at_thresholds.rate_a_through - at_thresholds.rate_b_through as difference,
+        at_thresholds.rate_a_sum_through as success_rate_a,
+        at_thresholds.rate_b_sum_through as success_rate_b,
+        at_thresholds.rate_a_sum_through - at_thresholds.rate_b_sum_through as difference,
         case
             when pairs.question_count > 1
                 then sqrt(
                     greatest(
-                        at_thresholds.difference_square_through
+                        at_thresholds.difference_square_sum_through
                         - 2 * (
-                            at_thresholds.rate_a_through * at_thresholds.weighted_difference_a_through
-                            - at_thresholds.rate_b_through * at_thresholds.weighted_difference_b_through
+                            at_thresholds.rate_a_sum_through * at_thresholds.weighted_difference_a_sum_through
+                            - at_thresholds.rate_b_sum_through * at_thresholds.weighted_difference_b_sum_through
                         )
-                        + at_thresholds.rate_a_through * at_thresholds.rate_a_through
+                        + at_thresholds.rate_a_sum_through * at_thresholds.rate_a_sum_through
                         * pairs.weight_square_sum_a
-                        - 2 * at_thresholds.rate_a_through * at_thresholds.rate_b_through
+                        - 2 * at_thresholds.rate_a_sum_through * at_thresholds.rate_b_sum_through
                         * pairs.weight_product_sum
-                        + at_thresholds.rate_b_through * at_thresholds.rate_b_through
+                        + at_thresholds.rate_b_sum_through * at_thresholds.rate_b_sum_through
                         * pairs.weight_square_sum_b,
                         0
                     ) * pairs.question_count / (pairs.question_count - 1)
@@ -322,7 +256,7 @@ measured as (
     inner join at_thresholds
         on
             {{ same_pair('thresholds', 'at_thresholds') }}
-            and thresholds.limit_value = at_thresholds.limit_value
+            and thresholds.step_index = at_thresholds.step_index
     left join critical_values
         on pairs.question_count - 1 = critical_values.df
 

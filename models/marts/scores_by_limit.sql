@@ -37,7 +37,7 @@ keyed_breakpoints as (
         breakpoints.limit_value,
         breakpoints.score_sum,
         breakpoints.score_square_sum,
-        breakpoints.other_termination_weight_sum,
+        breakpoints.other_termination_weight_sum as other_termination,
         breakpoints.cluster_size_score_sum,
         breakpoints.cluster_square_sum
     from breakpoints
@@ -59,91 +59,16 @@ thresholds as (
 
 ),
 
--- where a threshold enters the stream: before the sample values equal to it (-1) and
--- after them (1). Not a union of two literal rows: Spark 4 fails to ship a union
--- inside a cross join to its executors (ClassCastException in UnionExec)
-sides as (
-
-    select 2 * step_index - 1 as stream_position
-    from ({{ integer_series(2) }}) as positions
-
-),
-
--- sample values and thresholds in one ordered stream, each threshold twice: at
--- position 1, after the values equal to it, the running sums cover every sample with
--- value <= threshold; at position -1, before them, every sample strictly below it
-stream as (
-
-    select
-        curve_id,
-        limit_value,
-        0 as stream_position,
-        cast(null as integer) as step_index,
-        score_sum,
-        score_square_sum,
-        other_termination_weight_sum,
-        cluster_size_score_sum,
-        cluster_square_sum
-    from keyed_breakpoints
-
-    union all
-
-    select
-        thresholds.curve_id,
-        thresholds.limit_value,
-        sides.stream_position,
-        thresholds.step_index,
-        0 as score_sum,
-        0 as score_square_sum,
-        0 as other_termination_weight_sum,
-        0 as cluster_size_score_sum,
-        0 as cluster_square_sum
-    from thresholds
-    cross join sides
-
-),
-
-running as (
-
-    select
-        curve_id,
-        step_index,
-        stream_position,
-        sum(score_sum) over running_window as score_sum_through,
-        sum(score_square_sum) over running_window as score_square_sum_through,
-        sum(other_termination_weight_sum) over running_window as other_termination_through,
-        sum(cluster_size_score_sum) over running_window as cluster_size_score_sum_through,
-        sum(cluster_square_sum) over running_window as cluster_square_sum_through
-    from stream
-    window running_window as (
-        partition by curve_id
-        order by limit_value, stream_position
-        rows between unbounded preceding and current row
-    )
-
-),
-
--- each threshold's two rows side by side: the sums through it, and the failed
--- samples strictly below it (those exactly at it are not)
-at_thresholds as (
-
-    select
-        curve_id,
-        step_index,
-        max(case when stream_position = 1 then score_sum_through end) as score_sum_through,
-        max(case when stream_position = 1 then score_square_sum_through end)
-            as score_square_sum_through,
-        max(case when stream_position = -1 then other_termination_through end)
-            as other_termination_below,
-        max(case when stream_position = 1 then cluster_size_score_sum_through end)
-            as cluster_size_score_sum_through,
-        max(case when stream_position = 1 then cluster_square_sum_through end)
-            as cluster_square_sum_through
-    from running
-    where stream_position != 0
-    group by curve_id, step_index
-
-),
+-- sample values and thresholds in one ordered stream, each threshold twice: after
+-- the values equal to it, the sums of every sample with value <= threshold; before
+-- them, the failed samples strictly below it (those exactly at it are not)
+{{ running_sums_at_thresholds(
+    'keyed_breakpoints',
+    'thresholds',
+    ['curve_id'],
+    through=['score_sum', 'score_square_sum', 'cluster_size_score_sum', 'cluster_square_sum'],
+    below=['other_termination'],
+) }},
 
 critical_value as (
 

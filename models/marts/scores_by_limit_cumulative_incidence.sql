@@ -241,49 +241,9 @@ thresholds as (
 
 -- values and thresholds in one ordered stream, each threshold after the values equal
 -- to it: the running sums at a threshold cover every value <= it
-stream as (
-
-    select
-        curve_id,
-        event_value as limit_value,
-        0 as stream_position,
-        cast(null as integer) as step_index,
-        {%- for column in increments %}
-        {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from increments
-
-    union all
-
-    select
-        curve_id,
-        limit_value,
-        1 as stream_position,
-        step_index,
-        {%- for column in increments %}
-        0 as {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from thresholds
-
-),
-
-running as (
-
-    select
-        curve_id,
-        step_index,
-        stream_position,
-        {%- for column in increments %}
-        sum({{ column }}) over running_window as {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from stream
-    window running_window as (
-        partition by curve_id
-        order by limit_value, stream_position
-        rows between unbounded preceding and current row
-    )
-
-),
+{{ running_sums_at_thresholds(
+    'increments', 'thresholds', ['curve_id'], through=increments, value='event_value'
+) }},
 
 critical_value as (
 
@@ -308,25 +268,25 @@ measured as (
         thresholds.limit_value,
         thresholds.limit_scale,
         -- the running sum of the steps: F(t)
-        running.incidence_step as success_rate,
+        at_thresholds.incidence_step_through as success_rate,
         sqrt(greatest(
-            running.incidence_step * running.incidence_step * running.term_a
-            - 2 * running.incidence_step * running.term_a_f
-            + running.term_a_ff
-            + running.term_b
-            - 2 * running.incidence_step * running.term_c
-            + 2 * running.term_c_f,
+            at_thresholds.incidence_step_through * at_thresholds.incidence_step_through
+            * at_thresholds.term_a_through
+            - 2 * at_thresholds.incidence_step_through * at_thresholds.term_a_f_through
+            + at_thresholds.term_a_ff_through
+            + at_thresholds.term_b_through
+            - 2 * at_thresholds.incidence_step_through * at_thresholds.term_c_through
+            + 2 * at_thresholds.term_c_f_through,
             0
         )) as standard_error
-    from running
+    from at_thresholds
     inner join thresholds
         on
-            running.curve_id = thresholds.curve_id
-            and running.step_index = thresholds.step_index
+            at_thresholds.curve_id = thresholds.curve_id
+            and at_thresholds.step_index = thresholds.step_index
     inner join curve_totals
-        on running.curve_id = curve_totals.curve_id
+        on at_thresholds.curve_id = curve_totals.curve_id
     cross join critical_value
-    where running.stream_position = 1
 
 ),
 
