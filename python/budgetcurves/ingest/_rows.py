@@ -184,19 +184,36 @@ _FIELD_NAMES = {"sample_uuid": "uuid", "sample_id": "id", "limit_type": "limit.t
 
 
 class _Columns:
-    """Column-wise accumulator for the landing rows of one file."""
+    """Column-wise accumulator for the landing rows of one file. The columns that are
+    the same for every sample of a log (``constants``: its ids, task, model and
+    budgets) are not gathered per sample but repeated once the rows are counted."""
 
-    def __init__(self) -> None:
-        self.samples: dict[str, list[Any]] = {name: [] for name in SAMPLES_SCHEMA.names}
+    def __init__(self, constants: dict[str, Any]) -> None:
+        self.constants = constants
+        self.samples: dict[str, list[Any]] = {
+            name: [] for name in SAMPLES_SCHEMA.names if name not in constants
+        }
         self.scores: list[tuple[Any, ...]] = []
+        self.count = 0
 
     def add(self, row: dict[str, Any]) -> None:
         for name, values in self.samples.items():
             values.append(row.get(name))
+        self.count += 1
+
+    def _array(self, name: str) -> pa.Array[Any]:
+        arrow_type = SAMPLES_SCHEMA.field(name).type
+        if name not in self.constants:
+            return _column(name, self.samples[name], arrow_type)
+        if not self.count:  # no sample: nothing is loaded, so nothing checked (as before)
+            return _column(name, [], arrow_type)
+        value = _column(name, [self.constants[name]], arrow_type)  # says what is wrong
+        repeated: pa.Array[Any] = pa.repeat(value[0], self.count)
+        return repeated
 
     def tables(self) -> tuple[pa.Table, pa.Table]:
         samples = pa.table(
-            {n: _column(n, v, SAMPLES_SCHEMA.field(n).type) for n, v in self.samples.items()},
+            {n: self._array(n) for n in SAMPLES_SCHEMA.names},
             schema=SAMPLES_SCHEMA,
         )
         columns: list[tuple[Any, ...]] = (
@@ -212,8 +229,26 @@ class _Columns:
         return samples, scores
 
 
+def _log_columns(log: dict[str, Any]) -> dict[str, Any]:
+    """The landing columns one log gives all of its samples."""
+    return {
+        "eval_id": log["eval_id"],
+        "log_file": log["log_file"],
+        "source_log": log["log_file"],
+        "log_status": log["status"],
+        "run_id": log["run_id"],
+        "eval_set_id": log["eval_set_id"],
+        "task_id": log["task_id"],
+        "task_name": log["task_name"],
+        "model": log["model"],
+        "eval_created": log["created"],
+        **log.get("budgets", {}),
+    }
+
+
 def _sample_row(sample: dict[str, Any], log: dict[str, Any]) -> dict[str, Any]:
-    """Landing row for one sample (summary or full sample) of a log."""
+    """Landing row for one sample (summary or full sample) of a log, but for the
+    columns of :func:`_log_columns`."""
     model = log["model"]
     usage_all = sample.get("model_usage") or {}
     usage = usage_all.get(model) if isinstance(usage_all, dict) else None
@@ -224,19 +259,9 @@ def _sample_row(sample: dict[str, Any], log: dict[str, Any]) -> dict[str, Any]:
     if isinstance(error, dict):  # full samples carry an EvalError object
         error = error.get("message") or orjson.dumps(error).decode()
     row = {
-        "eval_id": log["eval_id"],
         "sample_id": sample_id_text(sample["id"]),
         "epoch": _epoch(sample.get("epoch")),
         "sample_uuid": sample.get("uuid"),
-        "log_file": log["log_file"],
-        "source_log": log["log_file"],
-        "log_status": log["status"],
-        "run_id": log["run_id"],
-        "eval_set_id": log["eval_set_id"],
-        "task_id": log["task_id"],
-        "task_name": log["task_name"],
-        "model": model,
-        "eval_created": log["created"],
         "total_cost": _float_or_none(usage.get("total_cost")),
         "total_time": _float_or_none(sample.get("total_time")),
         "working_time": _float_or_none(sample.get("working_time")),
@@ -246,7 +271,6 @@ def _sample_row(sample: dict[str, Any], log: dict[str, Any]) -> dict[str, Any]:
         "limit_value": _float_or_none(limit.get("limit")),
         "model_usage": orjson.dumps(usage_all).decode() if usage_all else None,
         "metadata": orjson.dumps(sample.get("metadata") or {}, default=str).decode(),
-        **log.get("budgets", {}),
     }
     for column, key in USAGE_FIELDS.items():
         row[column] = _int_or_none(usage.get(key)) if usage else None
@@ -375,7 +399,7 @@ def _build(
             f"by the file's path ({log['eval_id']})"
         )
     notes.extend(log.get("budget_notes", []))
-    columns = _Columns()
+    columns = _Columns(_log_columns(log))
     seen: set[tuple[str, int | None]] = set()
     no_id, no_epoch, repeated = "with no id", "with no epoch", "repeating an id and epoch"
     left_out = dict.fromkeys((no_id, no_epoch, repeated), 0)
