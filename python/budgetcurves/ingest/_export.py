@@ -259,7 +259,8 @@ def export_queries(
         "eval_created": col("created", "varchar"),
         "total_cost": usage("total_cost", "double"),
         **{column: number(column, cast) for column, cast in _NUMBERS.items()},
-        "error": col("error", "varchar"),
+        # samples_df writes "" where a sample has no error (inspect_ai's default)
+        "error": f"nullif({col('error', 'varchar')}, '')",
         "limit_type": col("limit", "varchar"),
         "limit_value": "cast(null as double)",
         "model_usage": usage_json,

@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from budgetcurves._errors import ForeignTable
@@ -167,6 +169,31 @@ def test_an_exports_missing_scores_are_said_too(tmp_path):
     with duckdb.connect() as con:
         summary = ingest([str(export)], con)
     assert "2 of 5 samples have no score and no error" in _notes(summary)
+
+
+def test_an_exports_empty_error_is_no_error(tmp_path):
+    """samples_df writes "" in `error` where a sample has none (a Parquet export keeps
+    it; a CSV reader reads an empty field as null anyway): such a sample without a
+    score is one with no score and no error, not an errored one."""
+    export = tmp_path / "errors.parquet"
+    pa_table = pa.table(
+        {
+            "eval_id": ["e"] * 5,
+            "id": [1, 2, 3, 4, 5],
+            "epoch": [1] * 5,
+            "model": ["m"] * 5,
+            "score_x": ["", "", "C", "C", "C"],
+            "error": ["", "boom", "", "", ""],
+        }
+    )
+    pq.write_table(pa_table, export)
+    with duckdb.connect() as con:
+        summary = ingest([str(export)], con)
+        errors = con.execute(
+            "select sample_id, error from inspect.samples order by sample_id"
+        ).fetchall()
+    assert "1 of 5 samples have no score and no error" in _notes(summary)
+    assert errors == [("1", None), ("2", "boom"), ("3", None), ("4", None), ("5", None)]
 
 
 def _limits(index: int, sample: dict) -> dict:
