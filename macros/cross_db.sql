@@ -144,6 +144,21 @@
     '{{ value | string | replace('\\', '\\\\') | replace("'", "\\'") }}'
 {%- endmacro %}
 
+{#- A pre-hook on every model dbt builds, in the model's own transaction (`set local`):
+    on PostgreSQL, `work_mem` (BUDGETCURVES_PG_WORK_MEM, default 256MB) for the hash
+    tables that group millions of long rows, and no JIT. With the server's default 4MB,
+    int_curves__breakpoints grouped 4.25e6 rows by an external sort (10.1 s at 1e6
+    samples, 5.2 s hashed); JIT spent 2 to 3 s compiling each large model and saved
+    nothing measurable (docs/performance.md, issue 23). Empty on the other engines. -#}
+{% macro session_settings() -%}
+    {{ return(adapter.dispatch('session_settings', 'budgetcurves')()) }}
+{%- endmacro %}
+{% macro default__session_settings() %}{% endmacro %}
+{% macro postgres__session_settings() -%}
+    set local work_mem = {{ budgetcurves.sql_string(env_var('BUDGETCURVES_PG_WORK_MEM', '256MB')) }};
+    set local jit = off
+{%- endmacro %}
+
 {#- A post-hook on every table dbt builds: PostgreSQL plans the next model's joins from
     the table's statistics, and a table just written has none until autovacuum comes
     round, so the planner guessed (a nested loop over millions of breakpoints it took

@@ -2,15 +2,14 @@
     from. A sample missing a limit's value is left out of that limit only. Each sample
     is in the facet `all` and in one value of every faceting of var `facet`.
     A view: materialized it would write samples x limits x facets wide rows (35 s at
-    1e7 samples) that int_curves__breakpoints reads once. -#}
+    1e7 samples) that int_curves__breakpoints reads once. The task sizes are a small
+    table of their own (int_curves__task_sizes), joined here. -#}
 {{ config(materialized='view') }}
 {%- set is_clustered = se_method() == 'clustered' -%}
 
 with
 
--- read twice (task sizes, and every row): computed where read, not held (1e7 samples
--- would spill it to disk)
-unpivoted as {{ cte_not_materialized() }} (
+unpivoted as (
 
     select * from {{ ref('int_samples__limits') }}
 
@@ -18,28 +17,7 @@ unpivoted as {{ cte_not_materialized() }} (
 
 task_sizes as (
 
-    select
-        limit_name,
-        facet_name,
-        facet_value,
-        model,
-        task_id,
-        count(*) as task_sample_count
-    from unpivoted
-    group by limit_name, facet_name, facet_value, model, task_id
-
-),
-
-model_task_counts as (
-
-    select
-        limit_name,
-        facet_name,
-        facet_value,
-        model,
-        count(*) as task_count
-    from task_sizes
-    group by limit_name, facet_name, facet_value, model
+    select * from {{ ref('int_curves__task_sizes') }}
 
 ),
 
@@ -107,12 +85,9 @@ final as (
         clustered.eval_budget,
         clustered.is_stopped_by_eval_budget,
         -- other_termination_rate is a mean over the model's tasks of each task's
-        -- share of failed samples below the limit: each failed sample weighs
-        -- 1 / (tasks x samples in its task)
+        -- share of failed samples below the limit (int_curves__task_sizes)
         case
-            when clustered.score = 0
-                then cast(1 as {{ type_double() }})
-                    / (model_task_counts.task_count * task_sizes.task_sample_count)
+            when clustered.score = 0 then task_sizes.failed_sample_weight
             else 0.0
         end as other_termination_weight,
         clustered.cluster_size,
@@ -123,12 +98,13 @@ final as (
         clustered.score * (2 * clustered.cluster_score_before + clustered.score)
             as cluster_square_increment
     from clustered
-    inner join task_sizes
+    -- every row has its task's size: a left join, as PostgreSQL then counts this
+    -- join's rows as at least the long rows (an inner join on five columns without
+    -- statistics it estimated at 1 row, and grouped the breakpoints on that guess)
+    left join task_sizes
         on
             {{ same_curve('clustered', 'task_sizes') }}
             and clustered.task_id = task_sizes.task_id
-    inner join model_task_counts
-        on {{ same_curve('clustered', 'model_task_counts') }}
 
 )
 

@@ -14,7 +14,7 @@ import os
 import pandas as pd
 import pytest
 
-from budgetcurves._project import run_dbt
+from budgetcurves._project import DbtError, run_dbt
 from budgetcurves.ingest import PostgresWarehouse, _staged, forget, ingest
 from budgetcurves.ingest._landing import POSTGRES
 
@@ -126,6 +126,18 @@ def test_vars_change_the_marts_as_on_duckdb(postgres_mart, tmp_path):
     assert ours.groupby(["model", "limit_name", "facet_name", "facet_value"]).size().eq(17).all()
     assert {"all", "task_name", "metadata.operands"} <= set(ours.facet_name)
     assert_every_mart_equal(_table, duck, sample_values(duck_db))
+
+
+def test_each_model_sets_work_mem_from_the_environment(postgres_mart, monkeypatch):
+    """The pre-hook session_settings (macros/cross_db.sql) hands BUDGETCURVES_PG_WORK_MEM
+    to PostgreSQL in each model's transaction: a size it refuses fails the model and is
+    named, a valid one builds it (as the default did for every model above)."""
+    monkeypatch.setenv("BUDGETCURVES_PG_WORK_MEM", "a lot")
+    with pytest.raises(DbtError, match="work_mem"):
+        run_dbt(["run", "--select", "int_curves__task_sizes"], target="postgres", quiet=True)
+    monkeypatch.setenv("BUDGETCURVES_PG_WORK_MEM", "64MB")
+    run_dbt(["run", "--select", "int_curves__task_sizes"], target="postgres", quiet=True)
+    assert len(_table("int_curves__task_sizes")) > 0
 
 
 def test_score_to_float_matches_inspect(loaded):
