@@ -220,7 +220,7 @@ final as (
         limit_scale,
         log,
         -- how the standard error and band were made (docs/statistics.md)
-        '{{ se_method() }}' as se_method,
+        {{ option_sql('se_method', se_method()) }} as se_method,
         ci_method,
         cast(cluster_count as bigint) as cluster_count,
         -- the eval's own budget: beyond it the curve is censored, not measured

@@ -108,7 +108,7 @@ final as (
         cast(sample_count as bigint) as sample_count,
         cast(step_sample_count as bigint) as step_sample_count,
         cast(cluster_count as bigint) as cluster_count,
-        '{{ se_method() }}' as se_method,
+        {{ option_sql('se_method', se_method()) }} as se_method,
         ci_method,
         -- the eval's own budget: beyond it the curve is censored, not measured
         cast(eval_budget as {{ type_double() }}) as eval_budget,
