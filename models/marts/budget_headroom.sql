@@ -7,7 +7,8 @@
     eval's own budget: the censored samples (stopped by the eval's limit on this
     resource with a score below 1: unknown with more budget) counted as failures
     (today's final rate) or at the score 1. docs/statistics.md has the reasoning. -#}
-{%- set is_clustered = is_clustered_sql() -%}
+{#- the condition that var se_method is clustered, filtering each branch's rows -#}
+{%- set clustered_chosen = is_clustered_sql() -%}
 {#- the per-sample values whose means the mart reports: x_sum, x_square_sum and, per
     question, cluster_size_x_sum and cluster_x_square_sum for each -#}
 {%- set means = {'score': 'final', 'gain': 'gain', 'optimistic': 'optimistic'} -%}
@@ -22,8 +23,8 @@ with
 -- a curve's rows, each with its curve's end B: its samples with se_method `clustered`,
 -- its breakpoints with `sample`
 {% for name, relation, is_chosen in [
-    ('clustered_rows', ref('int_samples__limits'), is_clustered),
-    ('breakpoint_rows', ref('int_curves__breakpoints'), 'not ' ~ is_clustered),
+    ('clustered_rows', ref('int_samples__limits'), clustered_chosen),
+    ('breakpoint_rows', ref('int_curves__breakpoints'), 'not ' ~ clustered_chosen),
 ] -%}
 {{ name }} as (
 
@@ -157,7 +158,7 @@ cluster_sums as (
         cast(null as {{ type_double() }}) as cluster_{{ x }}_square_sum{{ ',' if not loop.last }}
         {%- endfor %}
     from curve_sums
-    where not {{ is_clustered }}
+    where not {{ clustered_chosen }}
 
 ),
 
@@ -185,10 +186,13 @@ critical_values as (
 
 ),
 
--- the z of the other bands, computed once
+-- the z of the other bands and the methods (vars se_method, ci_method), computed once
 critical_value as (
 
-    select {{ z_score(ci_level()) }} as z
+    select
+        {{ z_score(ci_level()) }} as z,
+        {{ is_clustered_sql() }} as is_clustered,
+        {{ is_wilson_sql() }} as is_wilson
 
 ),
 
@@ -212,6 +216,8 @@ measured as (
         curves.censored_count,
         curves.is_unit_interval,
         critical_value.z,
+        critical_value.is_clustered,
+        critical_value.is_wilson,
         curves.score_sum / curves.sample_count as final_success_rate,
         curves.gain_sum / curves.sample_count as gain_last_doubling,
         curves.optimistic_sum / curves.sample_count as optimistic_rate,
@@ -221,10 +227,10 @@ measured as (
             'score_square_sum': 'curves.' ~ x ~ '_square_sum',
             'cluster_size_score_sum': 'curves.cluster_size_' ~ x ~ '_sum',
             'cluster_square_sum': 'curves.cluster_' ~ x ~ '_square_sum',
-        })) }} as {{ name }}_standard_error,
+        }), 'critical_value.is_clustered') }} as {{ name }}_standard_error,
         {%- endfor %}
         case
-            when {{ is_clustered }} then critical_values.t_score
+            when critical_value.is_clustered then critical_values.t_score
             else critical_value.z
         end as gain_critical_value
     from curves
@@ -240,12 +246,12 @@ effective as (
     select
         *,
         case
-            when {{ is_clustered }}
+            when is_clustered
                 then sample_count / {{ design_effect_sql('final_success_rate', 'final_standard_error', 'sample_count', 'cluster_size_sum') }}
             else sample_count
         end as final_sample_size,
         case
-            when {{ is_clustered }}
+            when is_clustered
                 then sample_count / {{ design_effect_sql('optimistic_rate', 'optimistic_standard_error', 'sample_count', 'cluster_size_sum') }}
             else sample_count
         end as optimistic_sample_size
@@ -259,10 +265,10 @@ banded as (
         *,
         gain_last_doubling - gain_critical_value * gain_standard_error as gain_lower,
         gain_last_doubling + gain_critical_value * gain_standard_error as gain_upper,
-        {{ band_bound_by_option_sql(-1, 'final_success_rate', 'final_standard_error', 'final_sample_size', 'z', 'is_unit_interval') }} as final_lower,
-        {{ band_bound_by_option_sql(1, 'final_success_rate', 'final_standard_error', 'final_sample_size', 'z', 'is_unit_interval') }} as final_upper,
-        {{ band_bound_by_option_sql(-1, 'optimistic_rate', 'optimistic_standard_error', 'optimistic_sample_size', 'z', 'is_unit_interval') }} as optimistic_lower,
-        {{ band_bound_by_option_sql(1, 'optimistic_rate', 'optimistic_standard_error', 'optimistic_sample_size', 'z', 'is_unit_interval') }} as optimistic_upper
+        {{ band_bound_by_option_sql(-1, 'final_success_rate', 'final_standard_error', 'final_sample_size', 'z', 'is_unit_interval', 'is_wilson') }} as final_lower,
+        {{ band_bound_by_option_sql(1, 'final_success_rate', 'final_standard_error', 'final_sample_size', 'z', 'is_unit_interval', 'is_wilson') }} as final_upper,
+        {{ band_bound_by_option_sql(-1, 'optimistic_rate', 'optimistic_standard_error', 'optimistic_sample_size', 'z', 'is_unit_interval', 'is_wilson') }} as optimistic_lower,
+        {{ band_bound_by_option_sql(1, 'optimistic_rate', 'optimistic_standard_error', 'optimistic_sample_size', 'z', 'is_unit_interval', 'is_wilson') }} as optimistic_upper
     from effective
 
 ),
@@ -295,8 +301,8 @@ final as (
         cast(case when is_unit_interval then {{ clipped_sql('optimistic_upper', 'true') }} end
             as {{ type_double() }}) as rate_if_censored_succeed_upper,
         cast({{ ci_level() }} as {{ type_double() }}) as ci_level,
-        {{ option_sql('se_method', se_method()) }} as se_method,
-        {{ band_method_by_option_sql('is_unit_interval') }} as ci_method,
+        case when is_clustered then 'clustered' else 'sample' end as se_method,
+        {{ band_method_by_option_sql('is_unit_interval', 'is_wilson') }} as ci_method,
         cast(cluster_count as bigint) as cluster_count
     from banded
 
