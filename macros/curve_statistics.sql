@@ -60,6 +60,27 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The standard error by var `se_method` (standard_error_sql's): `is_clustered`, a SQL
+    boolean naming the method (a column a model read once from the options row;
+    default the options row's, is_clustered_sql). -#}
+{% macro standard_error_by_option_sql(s, is_clustered=none) -%}
+    case
+        when {{ is_clustered or is_clustered_sql() }}
+            then {{ standard_error_sql('clustered', s) }}
+        else {{ standard_error_sql('sample', s) }}
+    end
+{%- endmacro %}
+
+{#- Whether var `se_method` is clustered, as a SQL condition (option_is_sql). -#}
+{% macro is_clustered_sql() -%}
+    {{ budgetcurves.option_is_sql('se_method', se_method(), 'clustered') }}
+{%- endmacro %}
+
+{#- Whether var `ci_method` is wilson, as a SQL condition (option_is_sql). -#}
+{% macro is_wilson_sql() -%}
+    {{ budgetcurves.option_is_sql('ci_method', ci_method(), 'wilson') }}
+{%- endmacro %}
+
 {#- The design effect deff = se^2 / (p (1 - p) / n) of a clustered mean p of n scores
     in [0, 1], kept within [1, sum n_q^2 / n] (from independent samples to every
     question's samples alike); where p (1 - p) = 0 or se is null the data say nothing
@@ -79,20 +100,19 @@
     the relation `curves` (sample_count, cluster_count, cluster_size_sum,
     score_sum_total, cluster_size_score_sum_total, cluster_square_sum_total). Why one
     per curve: docs/statistics.md#bands-ci_method. -#}
-{% macro curve_design_effect_sql(curves) -%}
-    {%- if se_method() == 'clustered' -%}
-        {%- set se = standard_error_sql('clustered', {
-            'n': curves ~ '.sample_count',
-            'score_sum': curves ~ '.score_sum_total',
-            'cluster_count': curves ~ '.cluster_count',
-            'cluster_size_sum': curves ~ '.cluster_size_sum',
-            'cluster_size_score_sum': curves ~ '.cluster_size_score_sum_total',
-            'cluster_square_sum': curves ~ '.cluster_square_sum_total',
-        }) -%}
-        {{ design_effect_sql('(' ~ curves ~ '.score_sum_total / ' ~ curves ~ '.sample_count)', '(' ~ se ~ ')', curves ~ '.sample_count', curves ~ '.cluster_size_sum') }}
-    {%- else -%}
-        cast(null as {{ budgetcurves.type_double() }})
-    {%- endif -%}
+{% macro curve_design_effect_sql(curves, is_clustered=none) -%}
+    {%- set se = standard_error_sql('clustered', {
+        'n': curves ~ '.sample_count',
+        'score_sum': curves ~ '.score_sum_total',
+        'cluster_count': curves ~ '.cluster_count',
+        'cluster_size_sum': curves ~ '.cluster_size_sum',
+        'cluster_size_score_sum': curves ~ '.cluster_size_score_sum_total',
+        'cluster_square_sum': curves ~ '.cluster_square_sum_total',
+    }) -%}
+    case
+        when {{ is_clustered or is_clustered_sql() }}
+            then {{ design_effect_sql('(' ~ curves ~ '.score_sum_total / ' ~ curves ~ '.sample_count)', '(' ~ se ~ ')', curves ~ '.sample_count', curves ~ '.cluster_size_sum') }}
+    end
 {%- endmacro %}
 
 {#- One end of the band (`side` -1: lower, +1: upper) at critical value z. `normal`:
@@ -122,6 +142,22 @@
     {%- else -%}
         {{ exceptions.raise_compiler_error("band_bound_sql: method must be normal or wilson, got '" ~ method ~ "'") }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- One end of the band by var `ci_method` (band_bound_sql's): `is_wilson`, a SQL
+    boolean naming the method (a column a model read once from the options row;
+    default the options row's, is_wilson_sql). -#}
+{% macro band_bound_by_option_sql(side, rate, se, n_eff, z, is_unit_interval, is_wilson=none) -%}
+    case
+        when {{ is_wilson or is_wilson_sql() }}
+            then {{ band_bound_sql('wilson', side, rate, se, n_eff, z, is_unit_interval) }}
+        else {{ band_bound_sql('normal', side, rate, se, n_eff, z, is_unit_interval) }}
+    end
+{%- endmacro %}
+
+{#- The band method a row used by var `ci_method` (band_method_sql's). -#}
+{% macro band_method_by_option_sql(is_unit_interval, is_wilson=none) -%}
+    case when {{ is_wilson or is_wilson_sql() }} and {{ is_unit_interval }} then 'wilson' else 'normal' end
 {%- endmacro %}
 
 {#- The band method a row used: `wilson` falls back to `normal` off [0, 1]. -#}
@@ -155,8 +191,8 @@
     relation `curves` (sample_count, cluster_count, cluster_size_sum), its running
     sums from `through` (score_sum_through, score_square_sum_through,
     cluster_size_score_sum_through, cluster_square_sum_through). -#}
-{% macro curve_standard_error_sql(curves, through) -%}
-    {{ return(standard_error_sql(se_method(), {
+{% macro curve_standard_error_sql(curves, through, is_clustered=none) -%}
+    {{ return(standard_error_by_option_sql({
         'n': curves ~ '.sample_count',
         'score_sum': through ~ '.score_sum_through',
         'score_square_sum': through ~ '.score_square_sum_through',
@@ -164,18 +200,19 @@
         'cluster_size_sum': curves ~ '.cluster_size_sum',
         'cluster_size_score_sum': through ~ '.cluster_size_score_sum_through',
         'cluster_square_sum': through ~ '.cluster_square_sum_through',
-    })) }}
+    }, is_clustered)) }}
 {%- endmacro %}
 
 {#- The columns band_lower, band_upper and ci_method (var `ci_method`) of a relation
-    with success_rate, standard_error, sample_count, design_effect (curve_design_effect_sql)
-    and is_unit_interval, at critical value z. The Wilson band's n is the effective
-    sample size: n with se_method `sample`, n / deff with `clustered`. -#}
+    with success_rate, standard_error, sample_count, design_effect (curve_design_effect_sql),
+    is_unit_interval and the methods is_clustered and is_wilson (read once from the
+    options row), at critical value z. The Wilson band's n is the effective sample
+    size: n with se_method `sample`, n / deff with `clustered`. -#}
 {% macro curve_band_columns_sql(z) -%}
-    {%- set n_eff = 'sample_count' if se_method() == 'sample' else '(sample_count / design_effect)' -%}
-    {{ band_bound_sql(ci_method(), -1, 'success_rate', 'standard_error', n_eff, z, 'is_unit_interval') }} as band_lower,
-    {{ band_bound_sql(ci_method(), 1, 'success_rate', 'standard_error', n_eff, z, 'is_unit_interval') }} as band_upper,
-    {{ band_method_sql(ci_method(), 'is_unit_interval') }} as ci_method
+    {%- set n_eff = '(case when is_clustered then sample_count / design_effect else sample_count end)' -%}
+    {{ band_bound_by_option_sql(-1, 'success_rate', 'standard_error', n_eff, z, 'is_unit_interval', 'is_wilson') }} as band_lower,
+    {{ band_bound_by_option_sql(1, 'success_rate', 'standard_error', n_eff, z, 'is_unit_interval', 'is_wilson') }} as band_upper,
+    {{ band_method_by_option_sql('is_unit_interval', 'is_wilson') }} as ci_method
 {%- endmacro %}
 
 {#- `value` (a SQL expression) as a double, clipped to [low, high] where `is_bounded`

@@ -1,6 +1,7 @@
 {#- The options that are values (steps, scale, ci_level, scorer, score_key, statuses,
-    limits) reach the models as data: one row of int_options and the lists
-    int_options__statuses and int_options__limits, built from the vars on the dbt path
+    limits, se_method, ci_method, estimator, paired_differences, reach_targets) reach
+    the models as data: one row of int_options and the lists int_options__statuses,
+    int_options__limits and int_options__reach_targets, built from the vars on the dbt path
     and bound from the call's arguments on the compiled path (budgetcurves._options),
     so the compiled SQL of every other model is the same whatever their values. On the
     dbt path and in a unit test an option is its checked value, a literal, as before
@@ -24,6 +25,7 @@
 {% macro option_sql(name, value) -%}
     {%- if budgetcurves.options_are_literals() -%}
         {%- if value is none -%}null
+        {%- elif value is boolean -%}{{ 'true' if value else 'false' }}
         {%- elif value is string -%}{{ budgetcurves.sql_string(value) }}
         {%- else -%}{{ value }}
         {%- endif -%}
@@ -39,4 +41,14 @@
     {%- else -%}
         exists (select 1 from {{ ref('int_options__limits') }} where limit_name = {{ budgetcurves.sql_string(limit_name) }})
     {%- endif -%}
+{%- endmacro %}
+
+{#- The condition that the option `name` (a column of int_options naming a method,
+    whose checked value is `value`) is `method`: the options row's value compared, or
+    in a unit test and on the dbt path the literal's, which the engine folds to true or
+    false. A model computes each method's branch where its condition holds (the rows of
+    the other method's are filtered out before any work), so every branch is in the
+    SQL and only the chosen one costs. -#}
+{% macro option_is_sql(name, value, method) -%}
+    ({{ budgetcurves.option_sql(name, value) }} = {{ budgetcurves.sql_string(method) }})
 {%- endmacro %}

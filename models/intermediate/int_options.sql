@@ -14,7 +14,11 @@ final as (
         cast({{ sql_string(grid_scale()) }} as {{ dbt.type_string() }}) as scale,
         cast({{ ci_level_value() }} as {{ type_double() }}) as ci_level,
         cast({{ sql_string(scorer) if scorer is not none else 'null' }} as {{ dbt.type_string() }}) as scorer,
-        cast({{ sql_string(score_key) if score_key is not none else 'null' }} as {{ dbt.type_string() }}) as score_key
+        cast({{ sql_string(score_key) if score_key is not none else 'null' }} as {{ dbt.type_string() }}) as score_key,
+        cast({{ sql_string(se_method()) }} as {{ dbt.type_string() }}) as se_method,
+        cast({{ sql_string(ci_method()) }} as {{ dbt.type_string() }}) as ci_method,
+        cast({{ sql_string(estimator()) }} as {{ dbt.type_string() }}) as estimator,
+        {{ 'true' if paired_differences() else 'false' }} as paired_differences
 
 )
 

@@ -5,11 +5,12 @@
     1e7 samples) that int_curves__breakpoints reads once. The task sizes are a small
     table of their own (int_curves__task_sizes), joined here. -#}
 {{ config(materialized='view') }}
-{%- set is_clustered = se_method() == 'clustered' -%}
 
 with
 
-unpivoted as (
+-- read by both branches of var se_method below (one of them filters every row out):
+-- computed where read, not held (1e7 samples would spill it to disk)
+unpivoted as {{ cte_not_materialized() }} (
 
     select * from {{ ref('int_samples__limits') }}
 
@@ -21,9 +22,12 @@ task_sizes as (
 
 ),
 
-{% if is_clustered -%}
 -- a curve's clusters are its questions: per question, the samples in order of value and
--- the running sum of their scores before each one (for the clustered standard error)
+-- the running sum of their scores before each one (for the clustered standard error).
+-- With se_method `sample` no statistic needs a question's samples in value order: the
+-- cluster columns are null, and the sort they take (most of this model's time, and
+-- most of its memory at 1e7 samples) is not done: the option filters every row out
+-- before the window
 clustered as (
 
     select
@@ -39,6 +43,7 @@ clustered as (
             0
         ) as cluster_score_before
     from unpivoted
+    where {{ is_clustered_sql() }}
     window
         question_samples as (
             partition by limit_name, facet_name, facet_value, model, question_task, sample_id
@@ -48,13 +53,7 @@ clustered as (
             order by limit_value, eval_id, epoch
         )
 
-),
-
-{% else -%}
--- with se_method `sample` no statistic needs a question's samples in value order: the
--- cluster columns are null, and the sort they take (most of this model's time, and
--- most of its memory at 1e7 samples) is not done
-clustered as (
+    union all
 
     select
         *,
@@ -62,9 +61,9 @@ clustered as (
         cast(null as bigint) as cluster_position,
         cast(null as {{ type_double() }}) as cluster_score_before
     from unpivoted
+    where not {{ is_clustered_sql() }}
 
 ),
-{% endif %}
 
 final as (
 

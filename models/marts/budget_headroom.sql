@@ -7,42 +7,38 @@
     eval's own budget: the censored samples (stopped by the eval's limit on this
     resource with a score below 1: unknown with more budget) counted as failures
     (today's final rate) or at the score 1. docs/statistics.md has the reasoning. -#}
-{%- set is_clustered = se_method() == 'clustered' -%}
+{#- the condition that var se_method is clustered, filtering each branch's rows -#}
+{%- set clustered_chosen = is_clustered_sql() -%}
 {#- the per-sample values whose means the mart reports: x_sum, x_square_sum and, per
     question, cluster_size_x_sum and cluster_x_square_sum for each -#}
 {%- set means = {'score': 'final', 'gain': 'gain', 'optimistic': 'optimistic'} -%}
 
 {#- with se_method `sample` every sum is one of the breakpoints' (a sample's value is
-    its breakpoint's), so the mart reads their 1/8 as many rows, not every sample -#}
--- depends_on: {{ ref('int_samples__limits') }}
--- depends_on: {{ ref('int_curves__breakpoints') }}
+    its breakpoint's), so the mart reads their 1/8 as many rows, not every sample; each
+    method's branch below is filtered by the option before any work, so only the
+    chosen one reads its rows -#}
 
 with
 
--- a curve's rows: its samples with se_method `clustered`, else its breakpoints
-curve_rows as (
-
-    {% if is_clustered -%}
-    select * from {{ ref('int_samples__limits') }}
-    {%- else -%}
-    select * from {{ ref('int_curves__breakpoints') }}
-    {%- endif %}
-
-),
-
--- each row with its curve's end B
-with_end as (
+-- a curve's rows, each with its curve's end B: its samples with se_method `clustered`,
+-- its breakpoints with `sample`
+{% for name, relation, is_chosen in [
+    ('clustered_rows', ref('int_samples__limits'), clustered_chosen),
+    ('breakpoint_rows', ref('int_curves__breakpoints'), 'not ' ~ clustered_chosen),
+] -%}
+{{ name }} as (
 
     select
         *,
         max(limit_value) over (
             partition by limit_name, facet_name, facet_value, model
         ) as final_limit_value
-    from curve_rows
+    from {{ relation }}
+    where {{ is_chosen }}
 
 ),
 
-{% if is_clustered -%}
+{% endfor -%}
 -- what each sample adds to the gain (its score if its value is in the last doubling)
 -- and to the optimistic bound (1 if censored, else its score)
 valued as (
@@ -62,10 +58,13 @@ valued as (
             when is_stopped_by_eval_budget and score < 1 then cast(1 as {{ type_double() }})
             else score
         end as optimistic_score
-    from with_end
+    from clustered_rows
 
 ),
 
+-- the sums of the clustered branch from the samples, and the same sums from the
+-- breakpoints: the gain is the breakpoints' scores past B / 2, and a censored sample
+-- (score x < 1) adds 1 - x to the optimistic sum and 1 - x^2 to its square sum
 curve_sums as (
 
     select
@@ -86,14 +85,7 @@ curve_sums as (
     from valued
     group by limit_name, facet_name, facet_value, model
 
-),
-
-{% else -%}
-
--- the same sums as the clustered branch's, summed per breakpoint first: the gain is
--- the breakpoints' scores past B / 2, and a censored sample (score x < 1) adds 1 - x
--- to the optimistic sum and 1 - x^2 to its square sum
-curve_sums as (
+    union all
 
     select
         limit_name,
@@ -113,14 +105,12 @@ curve_sums as (
             as optimistic_square_sum,
         cast(sum(censored_count) as bigint) as censored_count,
         min(score_min) >= 0 and max(score_max) <= 1 as is_unit_interval
-    from with_end
+    from breakpoint_rows
     group by limit_name, facet_name, facet_value, model
 
 ),
 
-{% endif -%}
-{% if is_clustered -%}
--- a curve's clusters are its questions: each one's size and sums
+-- a curve's clusters are its questions: each one's size and sums (clustered only)
 questions as (
 
     select
@@ -137,6 +127,7 @@ questions as (
 
 ),
 
+-- per curve, the cluster sums; with se_method `sample` no statistic needs them: null
 cluster_sums as (
 
     select
@@ -153,11 +144,7 @@ cluster_sums as (
     from questions
     group by limit_name, facet_name, facet_value, model
 
-),
-
-{% else -%}
--- with se_method `sample` no statistic needs the questions
-cluster_sums as (
+    union all
 
     select
         limit_name,
@@ -171,10 +158,10 @@ cluster_sums as (
         cast(null as {{ type_double() }}) as cluster_{{ x }}_square_sum{{ ',' if not loop.last }}
         {%- endfor %}
     from curve_sums
+    where not {{ clustered_chosen }}
 
 ),
 
-{% endif -%}
 curves as (
 
     select
@@ -191,19 +178,21 @@ curves as (
 
 ),
 
-{% if is_clustered -%}
--- Student's t with C - 1 degrees of freedom for the gain's band, one per question count
+-- Student's t with C - 1 degrees of freedom for the gain's band (clustered), one per
+-- question count
 critical_values as (
 
     {{ t_scores(ci_level(), 'curves', 'cluster_count - 1') }}
 
 ),
 
-{% endif -%}
--- the z of the other bands, computed once
+-- the z of the other bands and the methods (vars se_method, ci_method), computed once
 critical_value as (
 
-    select {{ z_score(ci_level()) }} as z
+    select
+        {{ z_score(ci_level()) }} as z,
+        {{ is_clustered_sql() }} as is_clustered,
+        {{ is_wilson_sql() }} as is_wilson
 
 ),
 
@@ -227,28 +216,27 @@ measured as (
         curves.censored_count,
         curves.is_unit_interval,
         critical_value.z,
+        critical_value.is_clustered,
+        critical_value.is_wilson,
         curves.score_sum / curves.sample_count as final_success_rate,
         curves.gain_sum / curves.sample_count as gain_last_doubling,
         curves.optimistic_sum / curves.sample_count as optimistic_rate,
         {%- for x, name in means.items() %}
-        {{ standard_error_sql(se_method(), dict(common, **{
+        {{ standard_error_by_option_sql(dict(common, **{
             'score_sum': 'curves.' ~ x ~ '_sum',
             'score_square_sum': 'curves.' ~ x ~ '_square_sum',
             'cluster_size_score_sum': 'curves.cluster_size_' ~ x ~ '_sum',
             'cluster_square_sum': 'curves.cluster_' ~ x ~ '_square_sum',
-        })) }} as {{ name }}_standard_error,
+        }), 'critical_value.is_clustered') }} as {{ name }}_standard_error,
         {%- endfor %}
-        {%- if is_clustered %}
-        critical_values.t_score as gain_critical_value
-        {%- else %}
-        critical_value.z as gain_critical_value
-        {%- endif %}
+        case
+            when critical_value.is_clustered then critical_values.t_score
+            else critical_value.z
+        end as gain_critical_value
     from curves
     cross join critical_value
-    {%- if is_clustered %}
     left join critical_values
         on curves.cluster_count - 1 = critical_values.df
-    {%- endif %}
 
 ),
 
@@ -257,15 +245,16 @@ effective as (
 
     select
         *,
-        {%- if is_clustered %}
-        sample_count / {{ design_effect_sql('final_success_rate', 'final_standard_error', 'sample_count', 'cluster_size_sum') }}
-            as final_sample_size,
-        sample_count / {{ design_effect_sql('optimistic_rate', 'optimistic_standard_error', 'sample_count', 'cluster_size_sum') }}
-            as optimistic_sample_size
-        {%- else %}
-        sample_count as final_sample_size,
-        sample_count as optimistic_sample_size
-        {%- endif %}
+        case
+            when is_clustered
+                then sample_count / {{ design_effect_sql('final_success_rate', 'final_standard_error', 'sample_count', 'cluster_size_sum') }}
+            else sample_count
+        end as final_sample_size,
+        case
+            when is_clustered
+                then sample_count / {{ design_effect_sql('optimistic_rate', 'optimistic_standard_error', 'sample_count', 'cluster_size_sum') }}
+            else sample_count
+        end as optimistic_sample_size
     from measured
 
 ),
@@ -276,10 +265,10 @@ banded as (
         *,
         gain_last_doubling - gain_critical_value * gain_standard_error as gain_lower,
         gain_last_doubling + gain_critical_value * gain_standard_error as gain_upper,
-        {{ band_bound_sql(ci_method(), -1, 'final_success_rate', 'final_standard_error', 'final_sample_size', 'z', 'is_unit_interval') }} as final_lower,
-        {{ band_bound_sql(ci_method(), 1, 'final_success_rate', 'final_standard_error', 'final_sample_size', 'z', 'is_unit_interval') }} as final_upper,
-        {{ band_bound_sql(ci_method(), -1, 'optimistic_rate', 'optimistic_standard_error', 'optimistic_sample_size', 'z', 'is_unit_interval') }} as optimistic_lower,
-        {{ band_bound_sql(ci_method(), 1, 'optimistic_rate', 'optimistic_standard_error', 'optimistic_sample_size', 'z', 'is_unit_interval') }} as optimistic_upper
+        {{ band_bound_by_option_sql(-1, 'final_success_rate', 'final_standard_error', 'final_sample_size', 'z', 'is_unit_interval', 'is_wilson') }} as final_lower,
+        {{ band_bound_by_option_sql(1, 'final_success_rate', 'final_standard_error', 'final_sample_size', 'z', 'is_unit_interval', 'is_wilson') }} as final_upper,
+        {{ band_bound_by_option_sql(-1, 'optimistic_rate', 'optimistic_standard_error', 'optimistic_sample_size', 'z', 'is_unit_interval', 'is_wilson') }} as optimistic_lower,
+        {{ band_bound_by_option_sql(1, 'optimistic_rate', 'optimistic_standard_error', 'optimistic_sample_size', 'z', 'is_unit_interval', 'is_wilson') }} as optimistic_upper
     from effective
 
 ),
@@ -312,8 +301,8 @@ final as (
         cast(case when is_unit_interval then {{ clipped_sql('optimistic_upper', 'true') }} end
             as {{ type_double() }}) as rate_if_censored_succeed_upper,
         cast({{ ci_level() }} as {{ type_double() }}) as ci_level,
-        '{{ se_method() }}' as se_method,
-        {{ band_method_sql(ci_method(), 'is_unit_interval') }} as ci_method,
+        case when is_clustered then 'clustered' else 'sample' end as se_method,
+        {{ band_method_by_option_sql('is_unit_interval', 'is_wilson') }} as ci_method,
         cast(cluster_count as bigint) as cluster_count
     from banded
 

@@ -21,10 +21,8 @@ with
 limits_long as (
 
     select * from {{ ref('int_samples__limits_long') }}
-    {#- off by default (var paired_differences): the table is built empty -#}
-    {%- if not paired_differences() %}
-    where 1 = 0
-    {%- endif %}
+    -- off by default (var paired_differences): the table is built empty
+    where {{ option_sql('paired_differences', paired_differences()) }}
 
 ),
 

@@ -75,7 +75,11 @@ critical_value as (
     -- the band's z, computed once: its expression (AS241) is long, and DuckDB takes
     -- longer to plan it at each use than to build the mart on a thousand samples;
     -- joined to each row here, so the band below reads one relation
-    select {{ z_score(ci_level()) }} as z
+    select
+        {{ z_score(ci_level()) }} as z,
+        -- the methods (vars se_method, ci_method), read once from the options row
+        {{ is_clustered_sql() }} as is_clustered,
+        {{ is_wilson_sql() }} as is_wilson
 
 ),
 
@@ -83,6 +87,8 @@ measured as (
 
     select
         critical_value.z,
+        critical_value.is_clustered,
+        critical_value.is_wilson,
         curves.limit_name,
         curves.facet_name,
         curves.facet_value,
@@ -92,14 +98,14 @@ measured as (
         thresholds.limit_scale,
         curves.sample_count,
         curves.cluster_count,
-        {{ curve_design_effect_sql('curves') }} as design_effect,
+        {{ curve_design_effect_sql('curves', 'critical_value.is_clustered') }} as design_effect,
         curves.eval_budget,
         curves.eval_budget_stop_count,
         curves.log,
         coalesce(error_counts.error_count, 0) as error_count,
         curves.is_unit_interval,
         at_thresholds.score_sum_through / curves.sample_count as success_rate,
-        {{ curve_standard_error_sql('curves', 'at_thresholds') }} as standard_error,
+        {{ curve_standard_error_sql('curves', 'at_thresholds', 'critical_value.is_clustered') }} as standard_error,
         -- a running sum of non-negative weights: never below zero
         at_thresholds.other_termination_below as other_termination_rate
     from thresholds
@@ -145,7 +151,7 @@ final as (
         limit_scale,
         log,
         -- how the standard error and band were made (docs/statistics.md)
-        '{{ se_method() }}' as se_method,
+        case when is_clustered then 'clustered' else 'sample' end as se_method,
         ci_method,
         cast(cluster_count as bigint) as cluster_count,
         -- the eval's own budget: beyond it the curve is censored, not measured

@@ -13,7 +13,6 @@
                + S(t_i-)^2 d1_i (n_i - d1_i) / n_i^3 - 2 (F(t) - F_i) S(t_i-) d1_i / n_i^2,
     which, expanded in F(t), is six running sums. Without censoring F is the naive
     curve. Curves with a score outside [0, 1] have no such reading: null there. -#}
-{%- set is_filled = estimator() == 'cumulative_incidence' -%}
 {#- what each value adds to F and to the six sums of its variance, summed along the
     stream of values and thresholds -#}
 {%- set increments = ['incidence_step', 'term_a', 'term_a_f', 'term_a_ff', 'term_b', 'term_c', 'term_c_f'] -%}
@@ -23,9 +22,8 @@ with
 limits_long as (
 
     select * from {{ ref('int_samples__limits') }}
-    {%- if not is_filled %}
-    where 1 = 0
-    {%- endif %}
+    -- built empty unless var estimator is cumulative_incidence
+    where {{ option_is_sql('estimator', estimator(), 'cumulative_incidence') }}
 
 ),
 

@@ -48,7 +48,11 @@ critical_value as (
     -- the band's z, computed once: its expression (AS241) is long, and DuckDB takes
     -- longer to plan it at each use than to build the mart on a thousand samples;
     -- joined to each row here, so the band below reads one relation
-    select {{ z_score(ci_level()) }} as z
+    select
+        {{ z_score(ci_level()) }} as z,
+        -- the methods (vars se_method, ci_method), read once from the options row
+        {{ is_clustered_sql() }} as is_clustered,
+        {{ is_wilson_sql() }} as is_wilson
 
 ),
 
@@ -56,6 +60,8 @@ measured as (
 
     select
         critical_value.z,
+        critical_value.is_clustered,
+        critical_value.is_wilson,
         curves.limit_name,
         curves.facet_name,
         curves.facet_value,
@@ -65,12 +71,12 @@ measured as (
         running.step_sample_count,
         curves.sample_count,
         curves.cluster_count,
-        {{ curve_design_effect_sql('curves') }} as design_effect,
+        {{ curve_design_effect_sql('curves', 'critical_value.is_clustered') }} as design_effect,
         curves.eval_budget,
         curves.eval_budget_stop_count,
         curves.is_unit_interval,
         running.score_sum_through / curves.sample_count as success_rate,
-        {{ curve_standard_error_sql('curves', 'running') }} as standard_error,
+        {{ curve_standard_error_sql('curves', 'running', 'critical_value.is_clustered') }} as standard_error,
         -- failed samples strictly below this value (rounding residue clamped at 0)
         greatest(running.other_termination_through - running.other_termination_weight_sum, 0)
             as other_termination_rate
@@ -108,7 +114,7 @@ final as (
         cast(sample_count as bigint) as sample_count,
         cast(step_sample_count as bigint) as step_sample_count,
         cast(cluster_count as bigint) as cluster_count,
-        '{{ se_method() }}' as se_method,
+        case when is_clustered then 'clustered' else 'sample' end as se_method,
         ci_method,
         -- the eval's own budget: beyond it the curve is censored, not measured
         cast(eval_budget as {{ type_double() }}) as eval_budget,

@@ -1,9 +1,10 @@
 """The options that are values: the vars that change no SQL, only the data the
-models read (the relations ``int_options``, ``int_options__statuses`` and
-``int_options__limits``, macros/options.sql).
+models read (the relations ``int_options``, ``int_options__statuses``,
+``int_options__limits`` and ``int_options__reach_targets``, macros/options.sql).
 
 On the dbt path those relations are built from the vars, checked by the project's
-macros (macros/vars.sql, grid_options.sql, budget_limits.sql). On the compiled
+macros (macros/vars.sql, grid_options.sql, budget_limits.sql, curve_statistics.sql,
+estimator.sql, reach_targets.sql). On the compiled
 path a plan is compiled once per *shape* (the other vars) and these relations are
 bound from the call's arguments, checked here first, so a bad value is refused
 with the same words as dbt's, before anything runs and without dbt.
@@ -28,13 +29,32 @@ VALUE_DEFAULTS: dict[str, Any] = {
     "score_key": None,
     "statuses": ["success"],
     "limits": None,
+    "se_method": "sample",
+    "ci_method": "normal",
+    "reach_targets": {"relative": [0.25, 0.5, 0.75], "absolute": [0.5, 0.8]},
+    "paired_differences": False,
+    "estimator": "naive",
 }
 #: The largest ``steps`` (macros/grid_options.sql, grid_max_steps).
 MAX_STEPS = 10_000
 #: The built-in limits (macros/budget_limits.sql, builtin_budget_limits).
 BUILTIN_LIMITS = ("total_tokens", "total_time", "working_time", "message_count", "cost")
 #: The relations a plan binds from the options instead of running their SQL.
-OPTION_MODELS = ("int_options", "int_options__statuses", "int_options__limits")
+OPTION_MODELS = (
+    "int_options",
+    "int_options__statuses",
+    "int_options__limits",
+    "int_options__reach_targets",
+)
+#: The options that name one of a few methods, and the methods (macros/curve_statistics.sql,
+#: macros/estimator.sql).
+CHOICES: dict[str, tuple[str, ...]] = {
+    "se_method": ("sample", "clustered"),
+    "ci_method": ("normal", "wilson"),
+    "estimator": ("naive", "cumulative_incidence"),
+}
+#: The kinds of reach target, in the order budget_to_reach numbers them.
+TARGET_KINDS = ("relative", "absolute")
 
 
 class OptionError(ValueError):
@@ -52,20 +72,40 @@ class Options:
     score_key: str | None
     statuses: tuple[str, ...]
     limits: tuple[str, ...]
+    se_method: str
+    ci_method: str
+    estimator: str
+    paired_differences: bool
+    #: (kind, target) pairs: kind relative or absolute
+    reach_targets: tuple[tuple[str, float], ...]
 
     def rows(self, model: str) -> tuple[str, list[tuple[Any, ...]]]:
         """The columns (with their SQL types, as the model casts them) and the rows
         of the option relation ``model``."""
         if model == "int_options":
             columns = (
-                "steps integer, scale varchar, ci_level double, scorer varchar, score_key varchar"
+                "steps integer, scale varchar, ci_level double, scorer varchar, "
+                "score_key varchar, se_method varchar, ci_method varchar, "
+                "estimator varchar, paired_differences boolean"
             )
-            row = (self.steps, self.scale, self.ci_level, self.scorer, self.score_key)
+            row = (
+                self.steps,
+                self.scale,
+                self.ci_level,
+                self.scorer,
+                self.score_key,
+                self.se_method,
+                self.ci_method,
+                self.estimator,
+                self.paired_differences,
+            )
             return columns, [row]
         if model == "int_options__statuses":
             return "status varchar", [(status,) for status in self.statuses]
         if model == "int_options__limits":
             return "limit_name varchar", [(name,) for name in self.limits]
+        if model == "int_options__reach_targets":
+            return "target_kind varchar, target_fraction double", list(self.reach_targets)
         raise ValueError(f"{model} is not an option relation")
 
 
@@ -88,6 +128,11 @@ def check(variables: Mapping[str, Any]) -> Options:
         score_key=_optional_name("score_key", given["score_key"]),
         statuses=_statuses(given["statuses"]),
         limits=_limits(given["limits"], _extra_limits(variables.get("extra_limits"))),
+        se_method=_choice("se_method", given["se_method"]),
+        ci_method=_choice("ci_method", given["ci_method"]),
+        estimator=_choice("estimator", given["estimator"]),
+        paired_differences=_paired_differences(given["paired_differences"]),
+        reach_targets=_reach_targets(given["reach_targets"]),
     )
 
 
@@ -181,3 +226,53 @@ def _limits(value: Any, extra: list[str]) -> tuple[str, ...]:
             )
     wanted = {name.lower() for name in chosen}
     return tuple(name for name in available if name in wanted)
+
+
+def _choice(name: str, value: Any) -> str:
+    """One of the methods of ``name`` (CHOICES), read as Jinja's ``| string | lower``."""
+    method = _text(value).lower()
+    if method not in CHOICES[name]:
+        raise OptionError(
+            f"var '{name}' must be one of {', '.join(CHOICES[name])}, got '{_text(value)}'"
+        )
+    return method
+
+
+def _paired_differences(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise OptionError(
+            f"var 'paired_differences' must be true or false (unquoted), got '{_text(value)}'"
+        )
+    return value
+
+
+def _reach_targets(value: Any) -> tuple[tuple[str, float], ...]:
+    """The targets in the order macros/reach_targets.sql lists them: a mapping of
+    ``relative`` (in (0, 1]) and/or ``absolute`` (> 0) lists of numbers (a lone
+    number is a list of one)."""
+    if not isinstance(value, Mapping) or not value or any(k not in TARGET_KINDS for k in value):
+        raise OptionError(
+            "var 'reach_targets' must be a mapping with lists `relative` and/or `absolute`, "
+            f"got '{_text(value)}'"
+        )
+    targets = []
+    for kind in (k for k in TARGET_KINDS if k in value):
+        values = value[kind]
+        # Jinja's `number` test holds for a boolean too: it is wrapped, then refused
+        if isinstance(values, int | float):
+            values = [values]
+        if not isinstance(values, list | tuple):
+            raise OptionError(
+                f"var 'reach_targets': `{kind}` must be a list of numbers, got '{_text(values)}'"
+            )
+        for target in values:
+            if not _is_number(target) or target <= 0 or (kind == "relative" and target > 1):
+                bounds = "(0, 1]" if kind == "relative" else "(0, inf)"
+                raise OptionError(
+                    f"var 'reach_targets': {kind} target '{_text(target)}' "
+                    f"must be a number in {bounds}"
+                )
+            targets.append((kind, float(target)))
+    if not targets:
+        raise OptionError("var 'reach_targets' names no target")
+    return tuple(targets)

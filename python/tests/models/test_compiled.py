@@ -25,8 +25,8 @@ MARTS = (
     "budget_headroom",
 )
 TOLERANCE = 1e-12
-#: every option that changes the SQL at once: facets, the clustered standard error,
-#: Wilson bands, an extra limit, a `where`, paired differences, another grid
+#: many options at once, of the shape (facets, an extra limit, a `where`) and values
+#: (the clustered standard error, Wilson bands, paired differences, another grid)
 NON_DEFAULT = {
     "facet": ["task_name", "epoch"],
     "se_method": "clustered",
@@ -123,8 +123,8 @@ def test_the_plan_key_follows_the_project_files_and_vars(tmp_path):
 
 def test_bad_vars_are_named_when_compiling(tmp_path, monkeypatch):
     monkeypatch.setenv("BUDGETCURVES_CACHE_DIR", str(tmp_path / "cache"))
-    with pytest.raises(DbtError):
-        compiled_plan({"se_method": "bootstrap"})
+    with pytest.raises(DbtError, match="var 'facet'"):  # a var of the shape: dbt's check
+        compiled_plan({"facet": ["no_such_grouping"]})
     assert not list((tmp_path / "cache" / "compiled").glob("[!.]*")), "a failed compile was cached"
 
 

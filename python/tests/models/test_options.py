@@ -4,6 +4,8 @@ every value, bound from the call's arguments, and builds the same rows as a fres
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 import pytest
@@ -15,7 +17,16 @@ from budgetcurves._options import VALUE_DEFAULTS, OptionError, check
 from budgetcurves._project import PROJECT_DIR, DbtError, run_dbt
 
 from ..conftest import EXAMPLE_LOGS
-from .test_compiled import MARTS, TOLERANCE, _ingested, _marts
+from .test_compiled import MARTS, TOLERANCE, _ingested
+
+#: every mart, the censoring-aware curve too (var estimator)
+ALL_MARTS = (*MARTS, "scores_by_limit_cumulative_incidence")
+
+
+def _marts(db: Path) -> dict[str, pd.DataFrame]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {m: con.execute(f"select * from main.{m} order by all").df() for m in ALL_MARTS}
+
 
 #: one call per value option changed in turn (and back), as a notebook session does;
 #: dbt builds each once per run (conftest's built): test_compiled builds the defaults,
@@ -30,6 +41,14 @@ SEQUENCE = [
     {"scorer": "partial_match"},
     {"statuses": ["success", "error"]},
     {"score_key": "nope"},
+    {"se_method": "clustered"},
+    {"se_method": "clustered", "ci_method": "wilson", "steps": 9},
+    {"ci_method": "wilson"},
+    {"estimator": "cumulative_incidence"},
+    {"paired_differences": True},
+    {"paired_differences": True, "se_method": "clustered", "ci_level": 0.8},
+    {"reach_targets": {"relative": [0.1], "absolute": [0.3, 0.6]}},
+    {"reach_targets": {"absolute": 0.45}},
     {},
 ]
 
@@ -57,7 +76,15 @@ def test_a_sequence_of_values_builds_what_dbt_builds_with_one_compile(tmp_path, 
         by_dbt = built([EXAMPLE_LOGS], variables, tmp_path / str(index) / "examples.duckdb")
         expected, got = _marts(by_dbt), _marts(compiled)
         assert len(expected["scores_by_limit"]) > 0 or variables.get("score_key")
-        for mart in MARTS:
+        # the values did change the rows: an option's mart is filled when it is on
+        if variables.get("estimator") or variables.get("paired_differences"):
+            filled = (
+                "scores_by_limit_cumulative_incidence"
+                if variables.get("estimator")
+                else "paired_differences_by_limit"
+            )
+            assert len(got[filled]) > 0, (variables, filled)
+        for mart in ALL_MARTS:
             assert list(got[mart].dtypes) == list(expected[mart].dtypes), (variables, mart)
             pd.testing.assert_frame_equal(
                 got[mart],
@@ -92,6 +119,16 @@ BAD_VALUES = [
     {"limits": ["nope"]},
     {"limits": []},
     {"limits": ["output_tokens"], "extra_limits": ["input_tokens"]},
+    {"se_method": "bootstrap"},
+    {"ci_method": None},
+    {"estimator": "kaplan_meier"},
+    {"paired_differences": "yes"},
+    {"reach_targets": [0.5]},
+    {"reach_targets": {"relative": [1.5]}},
+    {"reach_targets": {"absolute": [0]}},
+    {"reach_targets": {"absolute": "high"}},
+    {"reach_targets": {"relative": []}},
+    {"reach_targets": {"median": [0.5]}},
 ]
 
 
@@ -124,6 +161,21 @@ def test_good_values_are_normalized_as_dbt_reads_them():
         0.9,
         ("cost",),
     )
+    options = check(
+        {
+            "se_method": "Clustered",
+            "ci_method": "WILSON",
+            "estimator": "Cumulative_Incidence",
+            "reach_targets": {"absolute": 0.5, "relative": [1, 0.25]},
+        }
+    )
+    assert (options.se_method, options.ci_method, options.estimator) == (
+        "clustered",
+        "wilson",
+        "cumulative_incidence",
+    )
+    # as macros/reach_targets.sql lists them: relative first, each kind in the var's order
+    assert options.reach_targets == (("relative", 1.0), ("relative", 0.25), ("absolute", 0.5))
     assert check({}).limits == (
         "total_tokens",
         "total_time",
