@@ -10,7 +10,10 @@ table    N, reference s, project s, ratio, peak MB: the reference reads the expo
 sql      dbt's fixed overhead vs the SQL alone (the build's compiled SQL replayed on
          one DuckDB connection), and the reference over the SQL alone.
 floor    the aggregation SQL for one limit vs sorting that limit's values.
-logs     reading many .eval logs: ``budgetcurves ingest`` vs ``samples_df``, same rows.
+logs     reading many .eval logs: ``budgetcurves ingest`` vs ``samples_df``, same rows;
+         then ``json``.
+json     one large .json log: read and ingest with ijson's reader and the new one, and
+         ``samples_df``, same rows.
 refresh  one new log into the largest warehouse vs into an empty one.
 demo     ``budgetcurves run examples/logs``, and where its time goes.
 profile  each model's seconds at each size: DuckDB on the compiled path (medians), and
@@ -906,6 +909,7 @@ def main() -> int:
         section_profile(sizes, args.repeat, results, engines)
     if "logs" in only:
         section_logs(args.logs, args.per_log, args.repeat)
+    if only & {"logs", "json"}:
         section_json(args.repeat)
     if "refresh" in only:
         section_refresh(results, args.repeat)
