@@ -10,7 +10,10 @@ table    N, reference s, project s, ratio, peak MB: the reference reads the expo
 sql      dbt's fixed overhead vs the SQL alone (the build's compiled SQL replayed on
          one DuckDB connection), and the reference over the SQL alone.
 floor    the aggregation SQL for one limit vs sorting that limit's values.
-logs     reading many .eval logs: ``budgetcurves ingest`` vs ``samples_df``, same rows.
+logs     reading many .eval logs: ``budgetcurves ingest`` vs ``samples_df``, same rows;
+         then ``json``.
+json     one large .json log: read and ingest with ijson's reader and the new one, and
+         ``samples_df``, same rows.
 refresh  one new log into the largest warehouse vs into an empty one.
 demo     ``budgetcurves run examples/logs``, and where its time goes.
 profile  each model's seconds at each size: DuckDB on the compiled path (medians), and
@@ -35,6 +38,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -342,21 +346,120 @@ def section_logs(logs: int, per_log: int, repeat: int) -> None:
     )
 
 
+#: ``budgetcurves ingest`` with the .json reader of before #24 (ijson for every sample).
+_INGEST_IJSON = (
+    "import sys\n"
+    "from budgetcurves.ingest import _stream\n"
+    "_stream._stream_indented = lambda handle: None\n"
+    "from budgetcurves.cli import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+
+#: One read of a .json log in a fresh process (argv: path, fast|ijson): its seconds.
+_READ_JSON = (
+    "import json, sys, time\n"
+    "from budgetcurves.ingest import _stream\n"
+    "from budgetcurves.ingest._ingest import read_any\n"
+    "if sys.argv[2] == 'ijson': _stream._stream_indented = lambda handle: None\n"
+    "started = time.perf_counter(); read_any(sys.argv[1])\n"
+    "print(json.dumps({'seconds': time.perf_counter() - started}))\n"
+)
+
+#: Do both readers give the same rows and notes? (argv: path)
+_SAME_JSON = (
+    "import sys\n"
+    "from budgetcurves.ingest import _stream\n"
+    "from budgetcurves.ingest._ingest import read_any\n"
+    "fast = read_any(sys.argv[1])\n"
+    "_stream._stream_indented = lambda handle: None\n"
+    "slow = read_any(sys.argv[1])\n"
+    "same = fast.samples.equals(slow.samples) and fast.scores.equals(slow.scores)\n"
+    "print(f'yes ({fast.samples.num_rows:,})' if same and fast.notes == slow.notes else 'NO')\n"
+)
+
+
+def _read_seconds(log: Path, how: str) -> float:
+    done = subprocess.run(
+        [sys.executable, "-c", _READ_JSON, str(log), how],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(json.loads(done.stdout.strip().splitlines()[-1])["seconds"])
+
+
 def section_json(repeat: int, samples: int = 20_000) -> None:
-    """A large .json log: streamed, so the ingest's memory does not grow with the file."""
-    say(f"## One large .json log ({samples:,} samples): ingest time and peak memory")
+    """A large .json log: streamed, so the ingest's memory does not grow with the file;
+    the reader of #24 (msgspec over the indented log) against ijson's, and samples_df."""
+    say(f"## One large .json log ({samples:,} samples): read and ingest time, peak memory")
     say()
     (log,) = write_eval_logs(WORK / "json-big", 1, samples, seed=3, fmt="json")
     db = WORK / "json.duckdb"
-    runs = []
-    for _ in range(repeat):
-        fresh(db)
-        runs.append(budgetcurves("ingest", "--db", str(db), str(log)))
-    ingest = median(runs)
-    table(
-        ["file MB", "ingest s", "peak MB"],
-        [[f"{log.stat().st_size / 2**20:,.0f}", f"{ingest.seconds:.1f}", f"{ingest.peak_mb:,.0f}"]],
+    frame = WORK / "json-samples_df.parquet"
+    script = (
+        "import sys, warnings; warnings.filterwarnings('ignore')\n"
+        "from inspect_ai.analysis import samples_df, SampleSummary, EvalInfo, EvalModel\n"
+        "df = samples_df(sys.argv[1], columns=SampleSummary + EvalInfo + EvalModel, quiet=True)\n"
+        "df.to_parquet(sys.argv[2])\n"
     )
+    theirs, ours, before, reads = [], [], [], {"fast": [], "ijson": []}
+    for _ in range(repeat):
+        theirs.append(run([sys.executable, "-c", script, str(log), str(frame)]))
+        fresh(db)
+        before.append(
+            run(
+                [sys.executable, "-c", _INGEST_IJSON, "ingest", "--db", str(db), str(log)],
+                env=DBT_ENV,
+            )
+        )
+        fresh(db)
+        ours.append(budgetcurves("ingest", "--db", str(db), str(log)))
+        for how, seconds in reads.items():
+            seconds.append(_read_seconds(log, how))
+    ref, old, new = median(theirs), median(before), median(ours)
+    read_old, read_new = (statistics.median(reads[how]) for how in ("ijson", "fast"))
+    same = subprocess.run(
+        [sys.executable, "-c", _SAME_JSON, str(log)], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    mb = log.stat().st_size / 2**20
+    table(
+        ["reader", "read s", "MB/s", "ingest s", "peak MB", "vs samples_df", "same rows"],
+        [
+            [
+                "samples_df (reference)",
+                "",
+                "",
+                f"{ref.seconds:.1f}",
+                f"{ref.peak_mb:,.0f}",
+                "1x",
+                _same_rows(db, frame),
+            ],
+            [
+                "ijson (before #24)",
+                f"{read_old:.2f}",
+                f"{mb / read_old:,.0f}",
+                f"{old.seconds:.2f}",
+                f"{old.peak_mb:,.0f}",
+                f"{ref.seconds / old.seconds:.1f}x",
+                "",
+            ],
+            [
+                "msgspec (now)",
+                f"{read_new:.2f}",
+                f"{mb / read_new:,.0f}",
+                f"{new.seconds:.2f}",
+                f"{new.peak_mb:,.0f}",
+                f"{ref.seconds / new.seconds:.1f}x",
+                same,
+            ],
+        ],
+    )
+    say(
+        f"{mb:,.0f} MB: read {read_old / read_new:.1f}x faster than with ijson, "
+        f"ingest {old.seconds / new.seconds:.1f}x."
+    )
+    say()
 
 
 def _same_rows(db: Path, frame: Path) -> str:
@@ -826,6 +929,7 @@ def main() -> int:
         section_profile(sizes, args.repeat, results, engines)
     if "logs" in only:
         section_logs(args.logs, args.per_log, args.repeat)
+    if only & {"logs", "json"}:
         section_json(args.repeat)
     if "refresh" in only:
         section_refresh(results, args.repeat)

@@ -1,0 +1,207 @@
+"""The fast .json reader (msgspec over an indented log, a few MB at a time) reads what
+ijson reads, and leaves to ijson every log it cannot vouch for."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+
+from budgetcurves.ingest import _read, _stream
+
+from ..conftest import EXAMPLE_LOGS, REAL_LOGS
+
+JSON_LOGS = sorted(EXAMPLE_LOGS.glob("*.json")) + sorted(REAL_LOGS.glob("*.json"))
+
+#: Chunk sizes that put chunk borders inside keys, escapes and samples.
+CHUNKS = (7, 64, 1000, 4 * 2**20)
+
+
+def _both(data: bytes) -> tuple[Any, Any]:
+    """(the fast path's answer or None, ijson's answer or the exception it raised)."""
+    try:
+        fast = _stream._stream_indented(io.BytesIO(data))
+    except _stream._FAST_ERRORS as exc:
+        fast = exc
+    try:
+        slow = _stream._stream_ijson(io.BytesIO(data))
+    except _stream._STREAM_ERRORS as exc:
+        slow = exc
+    return fast, slow
+
+
+def test_the_struct_keeps_the_sample_fields_in_their_order():
+    assert [f.name for f in msgspec.structs.fields(_stream._Sample)] == list(_stream._SAMPLE_FIELDS)
+
+
+@pytest.mark.parametrize("path", JSON_LOGS, ids=lambda p: p.name)
+@pytest.mark.parametrize("chunk", CHUNKS)
+def test_every_example_and_real_log_reads_as_ijson_reads_it(path, chunk, monkeypatch):
+    monkeypatch.setattr(_stream, "STREAM_CHUNK_BYTES", chunk)
+    fast, slow = _both(path.read_bytes())
+    assert fast is not None, "the fast path should vouch for a log Inspect wrote"
+    assert fast == slow
+    assert [list(sample) for sample in fast[1]] == [list(sample) for sample in slow[1]]
+
+
+def _log(samples: list[Any], indent: int = 2, **extra: Any) -> dict[str, Any]:
+    doc = json.loads((JSON_LOGS[0]).read_text())
+    doc = {k: v for k, v in doc.items() if k != "samples"}
+    doc["samples"] = samples
+    doc.update(extra)
+    return doc
+
+
+def _sample(ident: Any, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": ident,
+        "epoch": 1,
+        "input": "what is 1+1?",
+        "messages": [{"role": "user", "content": "x"}],
+        "scores": {"match": {"value": "C"}},
+        "model_usage": {"m": {"input_tokens": 1, "output_tokens": 2, "total_tokens": 3}},
+        "total_time": 1.5,
+        **fields,
+    }
+
+
+#: Samples whose strings hold what the reader looks for: quotes, backslashes, braces,
+#: brackets, the text of a sample separator, non-ASCII text, nested metadata.
+HARD_SAMPLES = [
+    _sample(1, metadata={"q": 'say "hi" \\ "}, {" ]', "deep": {"a": [{"b": {"c": [1, [2]]}}]}}),
+    _sample(2, messages=[{"content": '\\"' * 40 + "\\" * 33}], error="\\\\\\"),
+    _sample(3, metadata={"text": "\n    },\n    {\n  ]", "emoji": "é ✓ 😀"}),
+    {},
+    {"id": "only-id"},
+    _sample("x", events=[{"data": '{"samples": [1, 2]}'}], limit={"type": "token", "limit": 9}),
+    _sample(5, epoch=2, uuid="u", working_time=1, message_count=4, error=None),
+]
+
+
+@pytest.mark.parametrize("indent", [1, 2, 4])
+@pytest.mark.parametrize("chunk", CHUNKS)
+def test_hard_strings_at_every_chunk_border_read_as_ijson_reads_them(indent, chunk, monkeypatch):
+    monkeypatch.setattr(_stream, "STREAM_CHUNK_BYTES", chunk)
+    data = json.dumps(_log(HARD_SAMPLES), indent=indent, ensure_ascii=False).encode()
+    fast, slow = _both(data)
+    assert fast is not None
+    assert fast == slow
+    assert len(fast[1]) == len(HARD_SAMPLES)
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        _log([]),
+        _log([_sample(1)], reductions=[{"samples": [{"value": 1}, {"value": 2}]}]),
+        # sorted keys: status and version after the samples
+        dict(sorted(_log([_sample(1), _sample(2)]).items())),
+        {"samples": [_sample(1)], "eval": _log([])["eval"], "status": "error"},
+    ],
+    ids=["no samples", "reductions after", "sorted keys", "samples first"],
+)
+def test_header_and_tail_read_as_ijson_reads_them(doc):
+    fast, slow = _both(json.dumps(doc, indent=2).encode())
+    assert fast is not None
+    assert fast == slow
+
+
+def _indented(doc: dict[str, Any]) -> bytes:
+    return json.dumps(doc, indent=2).encode()
+
+
+#: Logs the fast path must not vouch for; ijson decides what they hold.
+REFUSED = {
+    "compact": json.dumps(_log([_sample(1)])).encode(),
+    "NaN in events": _indented(_log([_sample(1, events=[12345.5])])).replace(b"12345.5", b"NaN"),
+    "Infinity in metadata": _indented(_log([_sample(1, metadata={"a": 12345.5})])).replace(
+        b"12345.5", b"-Infinity"
+    ),
+    "bad UTF-8 in messages": _indented(_log([_sample(1, messages=["\x01"])])).replace(
+        b"\\u0001", b"\xff"
+    ),
+    "lone surrogate": _indented(_log([_sample(1, events=["\ud800"])])),
+    "not an object": _indented(_log([_sample(1), 7])),
+    "second samples": _indented(_log([_sample(1)])) + b"",
+    "truncated": _indented(_log([_sample(1), _sample(2)]))[:-400],
+    "trailing data": _indented(_log([_sample(1)])) + b"{}",
+    "missing comma in events": _indented(_log([_sample(1, events=[12345, 2])])).replace(
+        b"12345,", b"12345"
+    ),
+    "CRLF": _indented(_log([_sample(1)])).replace(b"\n", b"\r\n"),
+}
+REFUSED["second samples"] = REFUSED["second samples"][:-2] + b',\n  "samples": [{}]\n}'
+
+
+@pytest.mark.parametrize("name", list(REFUSED))
+def test_what_it_cannot_vouch_for_goes_to_ijson(name):
+    data = REFUSED[name]
+    fast, slow = _both(data)
+    assert fast is None or isinstance(fast, Exception)
+    try:
+        merged = _stream._stream_json(io.BytesIO(data))
+    except _stream._STREAM_ERRORS as exc:
+        merged = exc
+    if isinstance(slow, Exception):
+        assert type(merged) is type(slow) and str(merged) == str(slow)
+    else:
+        assert merged == slow
+
+
+@pytest.mark.parametrize("name", list(REFUSED))
+def test_a_refused_log_gives_todays_rows_and_notes(name, tmp_path, monkeypatch):
+    """read_json_log on a streamed log: the same rows, notes or error as with ijson."""
+    path = tmp_path / "log.json"
+    path.write_bytes(REFUSED[name])
+    monkeypatch.setattr(_read, "STREAM_JSON_BYTES", 0)
+    outcomes = []
+    for indented in (_stream._stream_indented, lambda handle: None):
+        monkeypatch.setattr(_stream, "_stream_indented", indented)
+        with open(path, "rb") as handle:
+            try:
+                parsed = _read.read_json_log(str(path), handle=handle)
+            except _read.LogReadError as exc:
+                outcomes.append(("error", exc.reason))
+                continue
+        outcomes.append((parsed.samples.to_pylist(), parsed.scores.to_pylist(), parsed.notes))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_memory_holds_a_chunk_not_the_log(monkeypatch):
+    """Reads go a chunk at a time, and the samples come out as they went in."""
+    samples = [_sample(i, events=[{"text": "x" * 500}] * 20) for i in range(200)]
+    data = _indented(_log(samples))
+    reads: list[int] = []
+    handle = io.BytesIO(data)
+    original = handle.read
+
+    def read(size: int = -1) -> bytes:
+        reads.append(size)
+        return original(size)
+
+    handle.read = read  # type: ignore[method-assign]
+    monkeypatch.setattr(_stream, "STREAM_CHUNK_BYTES", 2**16)
+    header, kept = _stream._stream_indented(handle)
+    assert all(0 < size <= 2**16 for size in reads) and len(reads) > len(data) // 2**16
+    assert [s["id"] for s in kept] == list(range(200))
+    assert "events" not in kept[0] and header["status"] == "success"
+
+
+def test_a_large_log_written_by_inspect_streams_as_it_is_read_whole(tmp_path, monkeypatch):
+    """End to end through read_json_log: streamed (fast path) equals parsed whole."""
+    doc = _log([_sample(i % 7 + 1, epoch=i // 7 + 1) for i in range(60)])
+    path = Path(tmp_path / "log.json")
+    path.write_text(json.dumps(doc, indent=2))
+    whole = _read.read_json_log(str(path))
+    monkeypatch.setattr(_read, "STREAM_JSON_BYTES", 0)
+    monkeypatch.setattr(_stream, "STREAM_CHUNK_BYTES", 512)
+    with open(path, "rb") as handle:
+        streamed = _read.read_json_log(str(path), handle=handle)
+    assert streamed.samples.num_rows == 60
+    assert streamed.samples.equals(whole.samples)
+    assert streamed.scores.equals(whole.scores)
+    assert streamed.notes == whole.notes
