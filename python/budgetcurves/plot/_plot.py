@@ -5,12 +5,12 @@ Data in, a ggplot out: no SQL, no reshaping (the mart holds every number drawn).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any, Literal
 
 from plotnine import facet_wrap, ggplot, guides, labs, theme
 
+from .._figure import GOLDEN, check_size
 from ..frames._shape import HEADROOM, MODELS_WITHOUT_SAMPLES, as_frame, require
 from ._frame import (
     DEFAULT_MODEL,
@@ -36,31 +36,6 @@ from ._layers import (
     theme_budgetcurves,
     use_log_scale,
 )
-
-GOLDEN = 1.618
-
-#: The sizes a figure can be drawn at, in pixels (each side) and dots per inch:
-#: below 100 px there is no room for the panel; matplotlib draws no side past 2^16
-#: pixels, and a side of 20000 already takes a gigabyte.
-MIN_PIXELS, MAX_PIXELS = 100, 20_000
-MIN_DPI, MAX_DPI = 10, 2_000
-
-
-def check_size(width: float, height: float, dpi: float) -> None:
-    """Raise ``ValueError`` naming the size a figure cannot be drawn at (before
-    anything is drawn or written)."""
-    for name, value, low, high in (
-        ("width", width, MIN_PIXELS, MAX_PIXELS),
-        ("height", height, MIN_PIXELS, MAX_PIXELS),
-        ("dpi", dpi, MIN_DPI, MAX_DPI),
-    ):
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high):
-            unit = "" if name == "dpi" else " pixels"
-            raise ValueError(
-                f"{name} {value!r} cannot be drawn: {name} must be positive, from {low} to "
-                f"{high}{unit}"
-            )
-
 
 LegendPosition = Literal["bottom", "right", "top", "left"]
 
@@ -227,3 +202,30 @@ def _check_ci(frame: Any, ci: float) -> None:
             f"the band in the data is at ci_level {float(level):g}, not {ci:g}; "
             f"rebuild with `budgetcurves build --ci {ci:g}` (dbt var ci_level)"
         )
+
+
+def warm_up() -> None:
+    """Draw a small figure off screen and discard it.
+
+    What matplotlib and plotnine load on a process's first figure (fonts, the Agg
+    canvas, modules imported lazily: ~0.2 s) is then loaded before the real figure is
+    drawn; ``budgetcurves run`` calls this on a thread while it ingests and builds.
+    Nothing is written or shown.
+    """
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    from plotnine import aes, geom_line, geom_ribbon
+
+    frame = pd.DataFrame(
+        {"x": [1.0, 2.0, 1.0, 2.0], "y": [0.2, 0.4, 0.3, 0.5], "model": ["a", "a", "b", "b"]}
+    )
+    figure = (
+        ggplot(frame, aes("x", "y", color="model"))
+        + geom_line()
+        + geom_ribbon(aes(ymin="y", ymax="y", fill="model"), alpha=0.2)
+        + facet_wrap("model")
+        + labs(title="warm", caption="up")
+        + theme_budgetcurves()
+    ).draw()
+    figure.canvas.draw()
+    plt.close(figure)
