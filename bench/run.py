@@ -20,8 +20,10 @@ profile  each model's seconds at each size: DuckDB on the compiled path (medians
          with ``--engines postgres,spark`` (``make bench BENCH_ENGINES=...``) one
          ``dbt build`` on each of those, against DuckDB's ``budgetcurves build``.
 session  a notebook session of six calls changing the options (fresh process, empty
-         cache) vs inspect_viz's, at 1e4 and 1e5; ``budgetcurves run examples/logs``
-         with an empty cache, then with ``--steps 50 --ci 0.9``.
+         cache, right after a non-editable install of the wheel built from this
+         checkout into a new venv) vs inspect_viz's, at 1e4 and 1e5; with that install,
+         ``budgetcurves run examples/logs`` with an empty cache, then with
+         ``--steps 50 --ci 0.9``.
 interactive
          answers without a dbt run: the warm drop-in vs the reference in one process
          (1e3 to 1e6 samples) and where its time goes; a fresh process's first answer;
@@ -670,14 +672,39 @@ def section_interactive(repeat: int, sizes: tuple[int, ...] = INTERACTIVE_SIZES)
 SESSION_SIZES = (10_000, 100_000)
 
 
-def _session(side: str, export: Path, cache: Path) -> tuple[float, dict]:
-    """One notebook session (bench/_session.py) in a fresh process, ``cache`` emptied
-    first: its wall seconds and its JSON (import, read, each call)."""
+def installed_wheel() -> Path:
+    """A fresh venv (``target/bench/wheel-venv``) holding the wheel built from this
+    checkout, installed as a user installs it (``pip install -c constraints.txt``, not
+    editable): what "right after a non-editable install" measures. Its ``bin``."""
+    root = WORK / "wheel"
+    shutil.rmtree(root, ignore_errors=True)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
+    venv_pip = [str(root / "venv" / "bin" / "python"), *pip[1:]]
+    for command in (
+        [*pip, "wheel", "--no-deps", "-w", str(root / "dist"), str(ROOT)],
+        [sys.executable, "-m", "venv", str(root / "venv")],
+        [*venv_pip, "install", "-c", str(ROOT / "constraints.txt"), "WHEEL"],
+    ):
+        if command[-1] == "WHEEL":
+            (wheel,) = (root / "dist").glob("budgetcurves-*.whl")
+            command[-1] = str(wheel)
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:  # pip's own warnings are kept out of the report
+            raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr}")
+    return root / "venv" / "bin"
+
+
+def _session(
+    side: str, export: Path, cache: Path, python: str = sys.executable
+) -> tuple[float, dict]:
+    """One notebook session (bench/_session.py) in a fresh process of ``python``,
+    ``cache`` emptied first, run from outside the checkout: its wall seconds and its
+    JSON (import, read, each call)."""
     shutil.rmtree(cache, ignore_errors=True)
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "_session.py"), side, str(export)],
-        cwd=ROOT,
+        [python, str(ROOT / "bench" / "_session.py"), side, str(export)],
+        cwd=WORK,
         env={**os.environ, **DBT_ENV, "BUDGETCURVES_CACHE_DIR": str(cache)},
         check=True,
         capture_output=True,
@@ -689,13 +716,15 @@ def _session(side: str, export: Path, cache: Path) -> tuple[float, dict]:
 def section_session(repeat: int, sizes: tuple[int, ...] = SESSION_SIZES) -> None:
     say("## A notebook session: six calls changing the options, fresh process, empty cache")
     say()
+    wheel = installed_wheel()
     say(
         "`scores_by_limit_df` for total_tokens, total_time, working_time, total_tokens "
         'with steps=50, with scale="linear", and total_tokens again, in a fresh process '
-        "with an empty cache folder (the default shape's plan is the one `make setup` "
-        "compiled, as a wheel carries it), beside the same session with inspect_viz "
-        f"0.4.2; wall time of the process, medians of {repeat}. Targets: >= 3x, every "
-        "call after the first < 0.5 s at 1e4."
+        "with an empty cache folder, right after a non-editable install (the wheel built "
+        "from this checkout, `pip install -c constraints.txt` into a new venv: its plan "
+        "for the default shape is the one the wheel carries), beside the same session "
+        f"with inspect_viz 0.4.2; wall time of the process, medians of {repeat}. "
+        "Targets: >= 3x, every call after the first < 0.5 s at 1e4."
     )
     say()
     cache = WORK / "session-cache"
@@ -708,7 +737,8 @@ def section_session(repeat: int, sizes: tuple[int, ...] = SESSION_SIZES) -> None
         dbt_imported = False
         for _ in range(repeat):
             for side in ("inspect_viz", "budgetcurves"):
-                wall, result = _session(side, export, cache)
+                python = str(wheel / "python") if side == "budgetcurves" else sys.executable
+                wall, result = _session(side, export, cache, python)
                 walls[side].append(wall)
                 calls[side].append(result["calls"])
                 imports[side].append(result["import"])
@@ -751,7 +781,7 @@ def section_session(repeat: int, sizes: tuple[int, ...] = SESSION_SIZES) -> None
     db = WORK / "session-demo.duckdb"
     out = WORK / "session-demo.png"
     logs = str(ROOT / "examples" / "logs")
-    command = [str(BIN / "budgetcurves"), "run", logs, "--db", str(db), "--out", str(out)]
+    command = [str(wheel / "budgetcurves"), "run", logs, "--db", str(db), "--out", str(out)]
     env = {**DBT_ENV, "BUDGETCURVES_CACHE_DIR": str(cache)}
     firsts, seconds, references = [], [], []
     for _ in range(repeat):
