@@ -10,7 +10,8 @@ table    N, reference s, project s, ratio, peak MB: the reference reads the expo
 sql      dbt's fixed overhead vs the SQL alone (the build's compiled SQL replayed on
          one DuckDB connection), and the reference over the SQL alone.
 floor    the aggregation SQL for one limit vs sorting that limit's values.
-logs     reading many .eval logs: ``budgetcurves ingest`` vs ``samples_df``, same rows;
+logs     reading .eval logs (1000 of 100 samples and 10 of 10,000: ``--log-shapes``):
+         ``budgetcurves ingest`` vs ``samples_df``, same rows;
          then ``json``.
 json     one large .json log: read and ingest with ijson's reader and the new one, and
          ``samples_df``, same rows.
@@ -313,39 +314,61 @@ group by v.model, g.step_index
 """
 
 
-def section_logs(logs: int, per_log: int, repeat: int) -> None:
-    say(f"## Reading {logs} .eval logs of {per_log} samples: ingest vs samples_df")
+def section_logs(shapes: list[tuple[int, int]], repeat: int) -> None:
+    """Many small .eval logs and a few large ones: ``budgetcurves ingest`` vs
+    ``samples_df``, both in this run, alternating, and their rows compared."""
+    say("## Reading .eval logs: ingest vs samples_df")
     say()
-    directory = WORK / f"logs-{logs}x{per_log}"
-    write_eval_logs(directory, logs, per_log)
-    db = WORK / "logs.duckdb"
-    ours, theirs = [], []
     script = (
         "import sys, warnings; warnings.filterwarnings('ignore')\n"
         "from inspect_ai.analysis import samples_df, SampleSummary, EvalInfo, EvalModel\n"
         "df = samples_df(sys.argv[1], columns=SampleSummary + EvalInfo + EvalModel, quiet=True)\n"
         "df.to_parquet(sys.argv[2])\n"
     )
-    frame = WORK / "logs-samples_df.parquet"
-    for _ in range(repeat):
-        theirs.append(run([sys.executable, "-c", script, str(directory), str(frame)]))
-        fresh(db)
-        ours.append(budgetcurves("ingest", "--db", str(db), str(directory)))
-    mine, ref = median(ours), median(theirs)
-    same = _same_rows(db, frame)
-    table(
-        ["samples", "samples_df s", "ingest s", "ratio", "samples/s (ingest)", "identical rows"],
-        [
+    rows = []
+    for logs, per_log in shapes:
+        directory = WORK / f"logs-{logs}x{per_log}"
+        write_eval_logs(directory, logs, per_log)
+        db = WORK / "logs.duckdb"
+        suffix = "" if (logs, per_log) == (1000, 100) else f"-{logs}x{per_log}"
+        frame = WORK / f"logs-samples_df{suffix}.parquet"
+        ours, theirs = [], []
+        for _ in range(repeat):
+            theirs.append(run([sys.executable, "-c", script, str(directory), str(frame)]))
+            fresh(db)
+            ours.append(budgetcurves("ingest", "--db", str(db), str(directory)))
+        mine, ref = median(ours), median(theirs)
+        rows.append(
             [
+                f"{logs:,} x {per_log:,}",
                 f"{logs * per_log:,}",
                 f"{ref.seconds:.1f}",
                 f"{mine.seconds:.2f}",
-                f"{ref.seconds / mine.seconds:.0f}x",
+                f"{ref.seconds / mine.seconds:.1f}x",
+                f"{mine.peak_mb:,.0f}",
                 f"{logs * per_log / mine.seconds:,.0f}",
-                same,
+                _same_rows(db, frame),
             ]
+        )
+    table(
+        [
+            "logs x samples",
+            "samples",
+            "samples_df s",
+            "ingest s",
+            "ratio",
+            "ingest peak MB",
+            "samples/s (ingest)",
+            "identical rows",
         ],
+        rows,
     )
+
+
+def parse_shape(text: str) -> tuple[int, int]:
+    """``1000x100``: 1000 logs of 100 samples."""
+    logs, per_log = text.lower().split("x")
+    return int(logs), int(per_log)
 
 
 #: ``budgetcurves ingest`` with the .json reader of before #24 (ijson for every sample).
@@ -943,8 +966,11 @@ def main() -> int:
         default="",
         help="engines beside DuckDB for `profile`: postgres, spark (comma-separated)",
     )
-    parser.add_argument("--logs", type=int, default=1000, help=".eval logs for `logs`")
-    parser.add_argument("--per-log", type=int, default=100, help="samples per log")
+    parser.add_argument(
+        "--log-shapes",
+        default="1000x100,10x10000",
+        help="the .eval logs of `logs`: LOGSxSAMPLES, comma-separated",
+    )
     args = parser.parse_args()
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     only = set(args.only.split(","))
@@ -962,7 +988,7 @@ def main() -> int:
         engines = [e.strip() for e in args.engines.split(",") if e.strip()]
         section_profile(sizes, args.repeat, results, engines)
     if "logs" in only:
-        section_logs(args.logs, args.per_log, args.repeat)
+        section_logs([parse_shape(t) for t in args.log_shapes.split(",")], args.repeat)
     if only & {"logs", "json"}:
         section_json(args.repeat)
     if "refresh" in only:

@@ -302,9 +302,15 @@ class _NewFiles:
     so nothing is deleted and the warehouse is not scanned, however large. A commit
     per file costs more than reading a small log; a batch keeps each file whole or
     absent, as one transaction per file does. Progress is reported once written.
+
+    A transaction has a fixed cost (DuckDB's commit alone is ~20 ms) that a batch of
+    small logs does not cover: the first batch holds :attr:`FIRST_FILES` files, so
+    progress is said soon, and each next one twice as many, up to :attr:`MAX_FILES`
+    files or :attr:`MAX_SAMPLES` samples.
     """
 
-    MAX_FILES = 16
+    FIRST_FILES = 16
+    MAX_FILES = 512
     MAX_SAMPLES = 200_000
 
     def __init__(
@@ -325,6 +331,7 @@ class _NewFiles:
         self.ids: set[str] = set()
         self.samples = 0
         self.waiting: list[int] = []
+        self.limit = self.FIRST_FILES
 
     def reload(self) -> None:
         """Read the evals the ledger holds again (after a file was written directly),
@@ -357,11 +364,13 @@ class _NewFiles:
     def done(self, done: int) -> None:
         """File number ``done`` is dealt with: reported now, or once its batch is written."""
         self.waiting.append(done)
-        if not self.files or len(self.files) >= self.MAX_FILES or self.samples >= self.MAX_SAMPLES:
+        if not self.files or len(self.files) >= self.limit or self.samples >= self.MAX_SAMPLES:
             self.flush()
 
     def flush(self) -> None:
         files, self.files = self.files, []
+        if len(files) >= self.limit:
+            self.limit = min(2 * self.limit, self.MAX_FILES)
         self.loaded_ids |= self.ids
         self.ids, self.samples = set(), 0
         if files:

@@ -2,8 +2,9 @@
 
 Parsing a log is pure Python (zip members, JSON, Arrow), so threads would share one
 interpreter lock: processes read several files at once. The results come back in
-the order of the paths, and only a few files ahead of the writer are held at once,
-so memory stays bounded however many files there are.
+the order of the paths, and only a few tasks (of at most :data:`MAX_FILES_PER_TASK`
+files each) ahead of the writer are held at once, so memory stays bounded however
+many files there are.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ T = TypeVar("T")
 
 #: Below this many files, starting worker processes costs more than it saves.
 MIN_FILES_FOR_WORKERS = 8
+
+#: The most files one task of a worker reads (fewer when there are few files, so
+#: that the workers share them evenly).
+MAX_FILES_PER_TASK = 8
 
 
 def default_workers() -> int:
@@ -74,17 +79,23 @@ def read_in_order(
         initializer=_die_with_parent,
         initargs=(os.getpid(),),
     )
+    # a few files a task: a task's round trip costs about as much as a small log
+    size = max(1, min(MAX_FILES_PER_TASK, len(paths) // (8 * workers)))
     with pool:
-        pending: deque[Future[T]] = deque()
+        pending: deque[Future[list[T]]] = deque()
         ahead = 2 * workers
-        queued = iter(paths)
-        for path in queued:
-            pending.append(pool.submit(read, path))
+        queued = (paths[start : start + size] for start in range(0, len(paths), size))
+        for chunk in queued:
+            pending.append(pool.submit(_read_all, read, chunk))
             if len(pending) >= ahead:
                 break
         while pending:
-            result = pending.popleft().result()
-            for path in queued:
-                pending.append(pool.submit(read, path))
+            results = pending.popleft().result()
+            for chunk in queued:
+                pending.append(pool.submit(_read_all, read, chunk))
                 break
-            yield result
+            yield from results
+
+
+def _read_all(read: Callable[[str], T], paths: Sequence[str]) -> list[T]:
+    return [read(path) for path in paths]

@@ -25,14 +25,16 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import IO, Any
 
 from .._errors import LogReadError
+from ._columns import build
 from ._landing import ParsedFile
-from ._rows import _build, _int_or_none, _log_info, _needs_full_sample
+from ._rows import _int_or_none, _log_info, _needs_full_sample
 from ._stream import _STREAM_ERRORS, _loads, _stream_json
-from ._zip import _read_member
+from ._zip import Members, _read_member
 
 #: Log format versions this code has seen (``version`` in the header): 1 and 2 are
 #: written by inspect_ai up to 0.3.x, 3 by later releases. Others are read as 3.
@@ -73,70 +75,85 @@ def read_eval_zip(path: str, fileobj: Any | None = None) -> ParsedFile:
 
     A log still running (status ``started``) has no ``header.json``: its header is
     ``_journal/start.json`` and its samples so far ``_journal/summaries/*.json``.
+
+    The members are found by one pass over the zip's central directory
+    (:class:`._zip.Members`); a zip out of the ordinary, or a log that cannot be read
+    that way, is read again with Python's zipfile, which names what is wrong.
     """
+    if fileobj is not None and (members := Members.of(fileobj)) is not None:
+        try:
+            return _read_members(path, members.names, members.read)
+        except Exception:  # noqa: BLE001 - zipfile's read below says what is wrong
+            fileobj.seek(0)
     try:
         archive = zipfile.ZipFile(fileobj if fileobj is not None else path)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise LogReadError(path, f"not a readable .eval (zip) file: {exc}") from None
+    with archive:
+        return _read_members(
+            path, set(archive.namelist()), lambda name: _read_member(archive, name)
+        )
+
+
+def _read_members(path: str, names: Collection[str], read: Callable[[str], bytes]) -> ParsedFile:
+    """:func:`read_eval_zip` given the zip's member ``names`` and a ``read`` of one."""
     notes: list[str] = []
     problem: str | None = None
-    with archive:
-        try:
-            names = set(archive.namelist())
+    try:
 
-            def member(name: str) -> Any:
-                return _loads(_read_member(archive, name), path, name, notes)
+        def member(name: str) -> Any:
+            return _loads(read(name), path, name, notes)
 
-            if "header.json" in names:
-                header = member("header.json")
-                status = None
-            elif "_journal/start.json" in names:
-                header = member("_journal/start.json")
-                status = "started"
-            else:
-                raise LogReadError(
-                    path, "not an Inspect log (zip has no header.json or _journal/start.json)"
-                )
-            if not isinstance(header, dict):
-                raise LogReadError(path, "not an Inspect log (header is not a JSON object)")
-            problem = _version_problem(header)
-            log = _log_info(path, header, status)
-            if "summaries.json" in names:
-                summaries = member("summaries.json")
-            else:
-                journal = sorted(
-                    (n for n in names if n.startswith("_journal/summaries/")),
-                    key=lambda n: int(re.sub(r"\D", "", n.rsplit("/", 1)[-1]) or 0),
-                )
-                summaries = []
-                for name in journal:
-                    part = member(name)
-                    if not isinstance(part, list):
-                        raise LogReadError(path, f"zip member {name} is not a JSON list")
-                    summaries.extend(part)
-                if not journal:
-                    summaries = [
-                        member(n)
-                        for n in sorted(names)
-                        if n.startswith("samples/") and n.endswith(".json")
-                    ]
-            if not isinstance(summaries, list):
-                raise LogReadError(path, "sample summaries are not a JSON list")
-            filled = []
-            for summary in summaries:
-                if isinstance(summary, dict) and _needs_full_sample(summary):
-                    name = f"samples/{summary.get('id')}_epoch_{summary.get('epoch')}.json"
-                    if name in names:
-                        full = member(name)
-                        if isinstance(full, dict):
-                            summary = {
-                                **full,
-                                "scores": summary.get("scores") or full.get("scores"),
-                            }
-                filled.append(summary)
-            parsed = _build(path, "eval", log, header.get("results"), filled, notes)
-        except (LogReadError, *_ZIP_ERRORS, *_CONTENT_ERRORS) as exc:
-            raise _read_error(path, exc, problem) from None
+        if "header.json" in names:
+            header = member("header.json")
+            status = None
+        elif "_journal/start.json" in names:
+            header = member("_journal/start.json")
+            status = "started"
+        else:
+            raise LogReadError(
+                path, "not an Inspect log (zip has no header.json or _journal/start.json)"
+            )
+        if not isinstance(header, dict):
+            raise LogReadError(path, "not an Inspect log (header is not a JSON object)")
+        problem = _version_problem(header)
+        log = _log_info(path, header, status)
+        if "summaries.json" in names:
+            summaries = member("summaries.json")
+        else:
+            journal = sorted(
+                (n for n in names if n.startswith("_journal/summaries/")),
+                key=lambda n: int(re.sub(r"\D", "", n.rsplit("/", 1)[-1]) or 0),
+            )
+            summaries = []
+            for name in journal:
+                part = member(name)
+                if not isinstance(part, list):
+                    raise LogReadError(path, f"zip member {name} is not a JSON list")
+                summaries.extend(part)
+            if not journal:
+                summaries = [
+                    member(n)
+                    for n in sorted(names)
+                    if n.startswith("samples/") and n.endswith(".json")
+                ]
+        if not isinstance(summaries, list):
+            raise LogReadError(path, "sample summaries are not a JSON list")
+        filled = []
+        for summary in summaries:
+            if isinstance(summary, dict) and _needs_full_sample(summary):
+                name = f"samples/{summary.get('id')}_epoch_{summary.get('epoch')}.json"
+                if name in names:
+                    full = member(name)
+                    if isinstance(full, dict):
+                        summary = {
+                            **full,
+                            "scores": summary.get("scores") or full.get("scores"),
+                        }
+            filled.append(summary)
+        parsed = build(path, "eval", log, header.get("results"), filled, notes)
+    except (LogReadError, *_ZIP_ERRORS, *_CONTENT_ERRORS) as exc:
+        raise _read_error(path, exc, problem) from None
     return _read_as_latest(parsed, problem)
 
 
@@ -176,7 +193,7 @@ def read_json_log(
         samples = doc.get("samples") or []
         if not isinstance(samples, list):
             raise LogReadError(path, "'samples' is not a JSON list")
-        parsed = _build(path, "json", log, doc.get("results"), samples, notes)
+        parsed = build(path, "json", log, doc.get("results"), samples, notes)
     except (LogReadError, *_CONTENT_ERRORS) as exc:
         raise _read_error(path, exc, problem) from None
     return _read_as_latest(parsed, problem)
@@ -189,6 +206,6 @@ def _read_json_stream(path: str, handle: IO[bytes]) -> ParsedFile:
     problem = _version_problem(doc)
     try:
         log = _log_info(path, doc, None)
-        return _read_as_latest(_build(path, "json", log, doc.get("results"), samples, []), problem)
+        return _read_as_latest(build(path, "json", log, doc.get("results"), samples, []), problem)
     except (LogReadError, *_CONTENT_ERRORS) as exc:
         raise _read_error(path, exc, problem) from None

@@ -255,9 +255,6 @@ def _sample_row(sample: dict[str, Any], log: dict[str, Any]) -> dict[str, Any]:
     usage = usage if isinstance(usage, dict) else {}
     limit = sample.get("limit")
     limit = limit if isinstance(limit, dict) else {}
-    error = sample.get("error")
-    if isinstance(error, dict):  # full samples carry an EvalError object
-        error = error.get("message") or orjson.dumps(error).decode()
     row = {
         "sample_id": sample_id_text(sample["id"]),
         "epoch": _epoch(sample.get("epoch")),
@@ -266,7 +263,7 @@ def _sample_row(sample: dict[str, Any], log: dict[str, Any]) -> dict[str, Any]:
         "total_time": _float_or_none(sample.get("total_time")),
         "working_time": _float_or_none(sample.get("working_time")),
         "message_count": _int_or_none(sample.get("message_count")),
-        "error": error if error is None or isinstance(error, str) else str(error),
+        "error": error_text(sample.get("error")),
         "limit_type": limit.get("type"),
         "limit_value": _float_or_none(limit.get("limit")),
         "model_usage": orjson.dumps(usage_all).decode() if usage_all else None,
@@ -284,6 +281,13 @@ def _sample_row(sample: dict[str, Any], log: dict[str, Any]) -> dict[str, Any]:
     # a value given but not a number ("0.5" as text): null, and said (_build)
     row[MISTYPED] = [(c, v) for c, v in raw.items() if v is not None and row[c] is None]
     return row
+
+
+def error_text(error: Any) -> str | None:
+    """A sample's error as text: full samples carry an EvalError object (its message)."""
+    if isinstance(error, dict):
+        error = error.get("message") or orjson.dumps(error).decode()
+    return error if error is None or isinstance(error, str) else str(error)
 
 
 #: The key of a landing row (not a column) listing the values that were not numbers.
@@ -384,6 +388,18 @@ def _needs_full_sample(summary: dict[str, Any]) -> bool:
     return "model_usage" not in summary and "total_time" not in summary
 
 
+def _build_notes(path: str, log: dict[str, Any]) -> list[str]:
+    """The notes on a log's header that every build of its rows gives first."""
+    notes: list[str] = []
+    if log["eval_id"] == f"file:{path}":
+        notes.append(
+            "the eval header has no eval_id, task_id or run_id: its samples are identified "
+            f"by the file's path ({log['eval_id']})"
+        )
+    notes.extend(log.get("budget_notes", []))
+    return notes
+
+
 def _build(
     path: str,
     kind: str,
@@ -393,12 +409,7 @@ def _build(
     notes: list[str],
 ) -> ParsedFile:
     first = _first_scorer(log["spec"], results, samples)
-    if log["eval_id"] == f"file:{path}":
-        notes.append(
-            "the eval header has no eval_id, task_id or run_id: its samples are identified "
-            f"by the file's path ({log['eval_id']})"
-        )
-    notes.extend(log.get("budget_notes", []))
+    notes.extend(_build_notes(path, log))
     columns = _Columns(_log_columns(log))
     seen: set[tuple[str, int | None]] = set()
     no_id, no_epoch, repeated = "with no id", "with no epoch", "repeating an id and epoch"
@@ -446,16 +457,16 @@ def _build(
         )
     for column, examples in mistyped.items():
         notes.append(mistyped_note(column, len(examples), ", ".join(examples[:3])))
-    sample_table, score_table = columns.tables()
+    return parsed_log(path, kind, log, columns.tables(), notes)
+
+
+def parsed_log(
+    path: str, kind: str, log: dict[str, Any], tables: tuple[pa.Table, pa.Table], notes: list[str]
+) -> ParsedFile:
+    """One log's file: its landing ``tables`` (samples, scores) and notes."""
+    samples, scores = tables
     return ParsedFile(
-        path,
-        kind,
-        log["status"],
-        [log["eval_id"]],
-        log["version"],
-        sample_table,
-        score_table,
-        notes,
+        path, kind, log["status"], [log["eval_id"]], log["version"], samples, scores, notes
     )
 
 
@@ -529,6 +540,14 @@ def non_finite_note(scorer: str, count: int, examples: list[str] | None = None) 
     )
 
 
+def _odd_scores(scores: pa.Table) -> bool:
+    """Has any score a key, or a type said in a note (not finite, a list, a dict)?"""
+    if scores["score_key"].null_count < scores.num_rows:
+        return True
+    odd = pa.array(["non_finite", "list", "dict"], pa.string())
+    return bool(pc.any(pc.is_in(scores["value_type"], value_set=odd)).as_py())
+
+
 def quality_notes(parsed: ParsedFile) -> list[str]:
     """Notes on values that are loaded but will not enter (all) curves, naming samples
     as ``sample_id/epoch``: negative or missing usage and times, dict or list scores."""
@@ -547,11 +566,20 @@ def quality_notes(parsed: ParsedFile) -> list[str]:
         count = pc.sum(mask).as_py() or 0
         return count, _examples(samples, mask) if count else ""
 
-    negative = {
-        column: counted(pc.fill_null(pc.less(samples[column], pa.scalar(0)), pa.scalar(False)))
-        for column in CHECKED_COLUMNS
-    }
-    notes = status + usage_notes(total, negative, counted(pc.is_null(samples["total_tokens"])))
+    def negative(column: str) -> tuple[int, str]:
+        least = pc.min(samples[column]).as_py()  # most logs have none: one pass says so
+        if least is None or least >= 0:
+            return 0, ""
+        return counted(pc.fill_null(pc.less(samples[column], pa.scalar(0)), pa.scalar(False)))
+
+    def missing(column: str) -> tuple[int, str]:
+        if not samples[column].null_count:
+            return 0, ""
+        return counted(pc.is_null(samples[column]))
+
+    notes = status + usage_notes(
+        total, {column: negative(column) for column in CHECKED_COLUMNS}, missing("total_tokens")
+    )
     scored = set(
         zip(parsed.scores["sample_id"].to_pylist(), parsed.scores["epoch"].to_pylist(), strict=True)
     )
@@ -564,10 +592,13 @@ def quality_notes(parsed: ParsedFile) -> list[str]:
             strict=True,
         )
     ]
-    missing = {column: counted(pc.is_null(samples[column])) for column in MISSING_CHECKED}
-    notes += coverage_notes(total, missing, counted(pa.array(unscored, pa.bool_())))
+    notes += coverage_notes(
+        total,
+        {column: missing(column) for column in MISSING_CHECKED},
+        counted(pa.array(unscored, pa.bool_())) if any(unscored) else (0, ""),
+    )
     scores = parsed.scores
-    if scores.num_rows:
+    if scores.num_rows and _odd_scores(scores):
         # keyed by scorer; the ids are (sample id, epoch)
         keyed: dict[Any, tuple[set[Any], set[tuple[Any, Any]]]] = {}
         listed: dict[Any, set[tuple[Any, Any]]] = {}

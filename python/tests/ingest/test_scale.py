@@ -3,6 +3,7 @@ batched new files, and exports read by DuckDB straight into the landing tables."
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from budgetcurves.ingest import DuckDBWarehouse, _read, ingest
 from budgetcurves.ingest._export import read_samples_export
 from budgetcurves.ingest._files import FileStamp
-from budgetcurves.ingest._parallel import MIN_FILES_FOR_WORKERS
+from budgetcurves.ingest._parallel import MIN_FILES_FOR_WORKERS, read_in_order
 from budgetcurves.ingest._warehouse import transaction
 
 from ..conftest import EXAMPLE_EXPORT, EXAMPLE_LOGS, REAL_LOGS
@@ -91,3 +92,14 @@ def test_an_export_loaded_by_duckdb_equals_the_arrow_path(tmp_path):
             warehouse.replace(parsed, FileStamp(stat.st_size, stat.st_mtime_ns))
     for ours, theirs in zip(_landing(direct), _landing(arrow), strict=True):
         pd.testing.assert_frame_equal(ours, theirs)
+
+
+def _square_in(path: str) -> tuple[int, int]:
+    return int(path) ** 2, os.getpid()
+
+
+def test_files_read_a_few_a_task_come_back_in_order():
+    paths = [str(n) for n in range(203)]  # tasks of several files, the last one short
+    results = list(read_in_order(paths, _square_in, workers=2))
+    assert [value for value, _ in results] == [n * n for n in range(203)]
+    assert os.getpid() not in {pid for _, pid in results}  # read by the workers
