@@ -180,3 +180,15 @@ def test_each_in_memory_catalog_is_new_and_dropped_after_its_call():
         assert tables == []
         with pytest.raises(duckdb.CatalogException):
             con.execute("select * from a_frame")
+
+
+def test_a_calls_threads_are_its_own():
+    def threads(con: duckdb.DuckDBPyConnection) -> int:
+        row = con.execute("select current_setting('threads')").fetchone()
+        assert row is not None
+        return int(row[0])
+
+    default = threads(_compiled._instance())
+    with _compiled.memory_database(threads=1) as con:
+        assert threads(con) == 1
+    assert threads(_compiled._instance()) == default
