@@ -22,7 +22,7 @@ from inspect_viz.view import scores_by_limit_df as reference  # noqa: E402
 from budgetcurves import scores_by_limit_df  # noqa: E402
 from budgetcurves._compiled import MEMORY_DATABASE, compiled_plan, memory_database  # noqa: E402
 from budgetcurves.frames import read_scores  # noqa: E402
-from budgetcurves.frames._samples import _as_export  # noqa: E402
+from budgetcurves.frames._samples import DUCKDB_ROW_GROUP, _as_export  # noqa: E402
 from budgetcurves.ingest import load_frame  # noqa: E402
 
 SCORE, LIMIT = "score_match", "total_tokens"
@@ -45,7 +45,7 @@ def breakdown(frame: pd.DataFrame) -> dict[str, float]:
         {"scorer": "match", "scale": "auto", "steps": 100, "limits": [LIMIT]}, MEMORY_DATABASE
     )
     parts["read the cached plan"] = time.perf_counter() - t
-    with memory_database() as con:
+    with memory_database(1 if len(frame) < DUCKDB_ROW_GROUP else None) as con:
         t = time.perf_counter()
         load_frame(con, table)
         parts["load (export reader, checks)"] = time.perf_counter() - t

@@ -18,13 +18,16 @@ fixed rows, not the data: they stay with ``make test``, as in ``budgetcurves bui
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from graphlib import CycleError, TopologicalSorter
 from importlib.metadata import version
@@ -297,9 +300,9 @@ def plan_key(
     identity = {
         "kind": kind,
         "format": PLAN_FORMAT,
-        "dbt-core": version("dbt-core"),
+        "dbt-core": _version("dbt-core"),
         "adapter": "duckdb",
-        "dbt-duckdb": version("dbt-duckdb"),
+        "dbt-duckdb": _version("dbt-duckdb"),
         "duckdb": duckdb.__version__,
         "project": project_fingerprint(project),
         "vars": dict(variables),
@@ -365,7 +368,27 @@ def ship(root: Path, shape: Mapping[str, Any] | None = None) -> Path:
     return folder
 
 
+@functools.cache
+def _version(distribution: str) -> str:
+    """An installed distribution's version, read once per process (the metadata
+    lookup is a large share of finding a plan)."""
+    return version(distribution)
+
+
+#: Plans read in this process, by folder, with their plan.json's stat: a plan is
+#: never rewritten in place (a new one is a new folder), so a file of the same
+#: modification time and size is the same plan.
+_READ_PLANS: dict[Path, tuple[tuple[int, int], Plan]] = {}
+
+
 def _read_plan(folder: Path) -> Plan | None:
+    try:
+        stat = (folder / "plan.json").stat()
+    except OSError:
+        return None
+    known = _READ_PLANS.get(folder)
+    if known is not None and known[0] == (stat.st_mtime_ns, stat.st_size):
+        return known[1]
     try:
         text = (folder / "plan.json").read_text()
     except OSError:
@@ -381,7 +404,9 @@ def _read_plan(folder: Path) -> Plan | None:
         )
         for step in data["steps"]
     ]
-    return Plan(folder, data["database"], steps)
+    plan = Plan(folder, data["database"], steps)
+    _READ_PLANS[folder] = ((stat.st_mtime_ns, stat.st_size), plan)
+    return plan
 
 
 def _compile(scratch: Path, variables: Mapping[str, Any], database: str) -> Path:
@@ -519,9 +544,12 @@ def _sort_key(steps: Mapping[str, Step]) -> Callable[[str], tuple[int, str]]:
 def _existing_kinds(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, str]:
     """The objects already in ``database``, by quoted relation: 'BASE TABLE' or 'VIEW'."""
     rows = con.execute(
-        "select table_catalog, table_schema, table_name, table_type "
-        "from information_schema.tables where table_catalog = ?",
-        [database],
+        "select database_name, schema_name, table_name, 'BASE TABLE' from duckdb_tables() "
+        "where database_name = $database "
+        "union all "
+        "select database_name, schema_name, view_name, 'VIEW' from duckdb_views() "
+        "where database_name = $database and not internal",
+        {"database": database},
     ).fetchall()
     return {
         ".".join(_quote(part) for part in (catalog, schema, name)): kind
@@ -537,12 +565,43 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def memory_database() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB whose catalog is named as the plans for no file expect."""
-    con = duckdb.connect()
-    con.execute(f"attach ':memory:' as {_quote(MEMORY_DATABASE)}")
-    con.execute(f"use {_quote(MEMORY_DATABASE)}")
-    return con
+@contextmanager
+def memory_database(threads: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to a new, empty in-memory catalog named as the plans for no file
+    expect; the catalog is dropped when the ``with`` block ends. ``threads``: DuckDB's
+    threads for this call (default: one per core).
+
+    A DuckDB instance takes ~12 ms to open and as long to close, a large share of a
+    call on a small frame: the catalogs are attached to one instance kept for the
+    process (opened again in a forked child, as DuckDB is not fork-safe), each on its
+    own connection, so temporary views and registered frames go with it. Calls are
+    serialized: the catalog's name is the instance's.
+    """
+    with _INSTANCE_LOCK:
+        instance = _instance()
+        instance.execute(f"attach ':memory:' as {_quote(MEMORY_DATABASE)}")
+        if threads is not None:
+            instance.execute(f"set threads = {int(threads)}")
+        con = instance.cursor()
+        try:
+            con.execute(f"use {_quote(MEMORY_DATABASE)}")
+            yield con
+        finally:
+            con.close()
+            instance.execute("reset threads")
+            instance.execute(f"detach {_quote(MEMORY_DATABASE)}")
+
+
+_INSTANCE_LOCK = threading.Lock()
+_INSTANCE: tuple[int, duckdb.DuckDBPyConnection] | None = None
+
+
+def _instance() -> duckdb.DuckDBPyConnection:
+    """The process's DuckDB instance of in-memory catalogs (see memory_database)."""
+    global _INSTANCE
+    if _INSTANCE is None or _INSTANCE[0] != os.getpid():
+        _INSTANCE = (os.getpid(), duckdb.connect())
+    return _INSTANCE[1]
 
 
 def database_name(db: str | os.PathLike[str]) -> str:

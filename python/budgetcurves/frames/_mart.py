@@ -42,26 +42,37 @@ def _distinct(con: duckdb.DuckDBPyConnection, column: str, mart: str = MART) -> 
     return [row[0] for row in con.execute(query).fetchall()]
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, name = qualified.split(".")
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The tables and views of the connection's database, as ``schema.name`` (one
+    catalog query, where a query per name costs a millisecond each)."""
     query = (
-        "select count(*) from information_schema.tables "
-        "where table_schema = $schema and table_name = $name"
+        "select schema_name || '.' || table_name from duckdb_tables() "
+        "where database_name = current_database() "
+        "union all "
+        "select schema_name || '.' || view_name from duckdb_views() "
+        "where database_name = current_database() and not internal"
     )
-    row = con.execute(query, {"schema": schema, "name": name}).fetchone()
-    assert row is not None  # an aggregate without group by returns one row
-    return bool(row[0])
+    return {row[0] for row in con.execute(query).fetchall()}
 
 
-def _curves(con: duckdb.DuckDBPyConnection) -> str:
+def _curves(con: duckdb.DuckDBPyConnection, tables: set[str]) -> str:
     """The mart the curves are read from: the cumulative incidence where the build
     filled it (var ``estimator: cumulative_incidence``), else scores_by_limit."""
-    if _has_table(con, CUMULATIVE_MART):
+    if CUMULATIVE_MART in tables:
         query = f"select count(*) from (select 1 from {CUMULATIVE_MART} limit 1) as one_row"
         row = con.execute(query).fetchone()
         if row is not None and row[0]:
             return CUMULATIVE_MART
     return MART
+
+
+def _curves_of(con: duckdb.DuckDBPyConnection) -> tuple[str, set[str]]:
+    """The mart the curves are read from (see _curves) and the database's tables;
+    a ValueError when the database has no mart."""
+    tables = _tables(con)
+    if MART not in tables:
+        raise ValueError("the database has no scores_by_limit mart (run `budgetcurves build`)")
+    return _curves(con, tables), tables
 
 
 def read_scores(
@@ -100,10 +111,9 @@ def read_scores(
     """
     con, owned = _connect(db)
     try:
-        if not _has_table(con, MART):
-            raise ValueError("the database has no scores_by_limit mart (run `budgetcurves build`)")
-        mart = _curves(con)
-        limits = _distinct(con, "limit_name", mart)
+        mart, tables = _curves_of(con)
+        pairs = con.execute(f"select distinct limit_name, facet_name from {mart}").fetchall()
+        limits = sorted({name for name, _ in pairs if name is not None})
         if not limits:
             raise ValueError("the scores_by_limit mart is empty: no samples were scored")
         if limit is None:
@@ -116,7 +126,7 @@ def read_scores(
                 "a faceting's curves cannot be narrowed to some tasks after the fact"
             )
         facet = facet or (TASK_FACET if tasks else "all")
-        facets = _distinct(con, "facet_name", mart)
+        facets = sorted({name for _, name in pairs if name is not None})
         if facet not in facets:
             raise ValueError(f"facet '{facet}' is not in the mart; facets: {', '.join(facets)}")
         filters = {
@@ -124,16 +134,20 @@ def read_scores(
             **({"models": list(models)} if models else {}),
             **({"tasks": list(tasks)} if tasks else {}),
         }
+        info = MODEL_INFO in tables
         frame = con.execute(
-            _query(con, mart, bool(models), bool(tasks)), {"limit": limit, **filters}
+            _query(mart, info, bool(models), bool(tasks)), {"limit": limit, **filters}
         ).df()
         # the models read for other limits with no row for this one: said on the figure
-        every = con.execute(
-            _query(con, mart, bool(models), bool(tasks), every_limit=True), filters
-        ).df()
-        drawn = set(frame["model"])
-        absent = every.loc[~every["model"].isin(drawn), "model_display_name"]
-        frame.attrs[MODELS_WITHOUT_SAMPLES] = sorted(absent.drop_duplicates())
+        # (none when the mart holds this limit only, as the drop-in's does)
+        absent: list[str] = []
+        if limits != [limit]:
+            every = con.execute(
+                _query(mart, info, bool(models), bool(tasks), every_limit=True), filters
+            ).df()
+            drawn = set(frame["model"])
+            absent = every.loc[~every["model"].isin(drawn), "model_display_name"].tolist()
+        frame.attrs[MODELS_WITHOUT_SAMPLES] = sorted(set(absent))
         if facet == "all":  # budget_headroom's lines of the models drawn
             drawn_models = {f"{name}: " for name in frame["model"]}
             frame.attrs[HEADROOM] = [
@@ -148,15 +162,15 @@ def read_scores(
 
 
 def _query(
-    con: duckdb.DuckDBPyConnection,
     mart: str,
+    info: bool,
     models: bool,
     tasks: bool,
     every_limit: bool = False,
 ) -> str:
     """The mart's rows of one limit (``$limit``) and faceting, with display names; with
-    ``every_limit``, the models (and display names) of every limit instead."""
-    info = _has_table(con, MODEL_INFO)
+    ``every_limit``, the models (and display names) of every limit instead; ``info``:
+    the database has the seed model_info."""
     display = "info.display_name" if info else "null"
     join = f"left join {MODEL_INFO} as info on mart.model = info.model" if info else ""
     where = (
@@ -210,9 +224,7 @@ def mart_limits(db: str | os.PathLike[str] | duckdb.DuckDBPyConnection) -> list[
     """The limits the mart holds, by name."""
     con, owned = _connect(db)
     try:
-        if not _has_table(con, MART):
-            raise ValueError("the database has no scores_by_limit mart (run `budgetcurves build`)")
-        return _distinct(con, "limit_name", _curves(con))
+        return _distinct(con, "limit_name", _curves_of(con)[0])
     finally:
         if owned:
             con.close()
@@ -244,8 +256,7 @@ def export_scores(db: str | os.PathLike[str] | duckdb.DuckDBPyConnection, out: P
         raise ValueError(f"--out {out}: the file must end in .csv or .parquet")
     con, owned = _connect(db)
     try:
-        if not _has_table(con, MART):
-            raise ValueError("the database has no scores_by_limit mart (run `budgetcurves build`)")
+        _curves_of(con)
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -19,6 +19,8 @@ from ._mart import read_scores
 from ._shape import as_frame, require
 
 SCORE_PREFIX = "score_"
+#: Rows of a DuckDB row group, the unit its scans split work into.
+DUCKDB_ROW_GROUP = 122_880
 
 
 def scores_by_limit_df(
@@ -81,7 +83,10 @@ def scores_by_limit_df(
         plan = compiled_plan(variables, MEMORY_DATABASE)
     except DbtError as exc:
         raise ValueError(f"{exc} (dbt's output above says why)") from None
-    with memory_database() as con:
+    # a frame smaller than one DuckDB row group is one morsel of work for each scan:
+    # more threads only add their scheduling to each of the plan's ~70 statements
+    threads = 1 if len(frame) < DUCKDB_ROW_GROUP else None
+    with memory_database(threads) as con:
         try:
             notes = load_frame(con, _as_export(frame, score, scorer))
         except LogReadError as exc:

@@ -156,3 +156,39 @@ def test_a_cycle_in_the_dag_is_named():
         RuntimeError, match=r"the project's DAG has a cycle: (a -> b -> a|b -> a -> b)"
     ):
         _compiled._in_dag_order(steps)
+
+
+def _catalogs() -> set[str]:
+    rows = _compiled._instance().execute("select database_name from duckdb_databases()")
+    return {row[0] for row in rows.fetchall()}
+
+
+def test_each_in_memory_catalog_is_new_and_dropped_after_its_call():
+    """One DuckDB instance serves every call, but no call sees another's tables or
+    registered frames, and a call that fails leaves nothing behind."""
+    with _compiled.memory_database() as con:
+        con.execute("create table main.kept as select 1 as x")
+        con.register("a_frame", pd.DataFrame({"x": [1, 2]}))
+        assert con.execute("select count(*) from a_frame").fetchone() == (2,)
+    assert _compiled.MEMORY_DATABASE not in _catalogs()
+    with pytest.raises(RuntimeError), _compiled.memory_database() as con:
+        con.execute("create table main.half_built as select 1 as x")
+        raise RuntimeError("a model failed")
+    assert _compiled.MEMORY_DATABASE not in _catalogs()
+    with _compiled.memory_database() as con:
+        tables = con.execute("select table_name from duckdb_tables()").fetchall()
+        assert tables == []
+        with pytest.raises(duckdb.CatalogException):
+            con.execute("select * from a_frame")
+
+
+def test_a_calls_threads_are_its_own():
+    def threads(con: duckdb.DuckDBPyConnection) -> int:
+        row = con.execute("select current_setting('threads')").fetchone()
+        assert row is not None
+        return int(row[0])
+
+    default = threads(_compiled._instance())
+    with _compiled.memory_database(threads=1) as con:
+        assert threads(con) == 1
+    assert threads(_compiled._instance()) == default
