@@ -87,6 +87,12 @@
         from {{ relation }}
     ),
 
+    -- the t CDF's coefficients, one row a term (as a relation, the Newton steps below
+    -- are a join and a sum, not 200 spelled-out terms for the planner to read)
+    t_cdf_terms as {{ budgetcurves.cte_materialized() }} (
+        {{ budgetcurves._t_cdf_terms() }}
+    ),
+
     -- Hill's names, from df: a, b, c0, d, then c2 and y0, y1, v
     t_hill_a as (
         select
@@ -178,47 +184,69 @@
 {#- Up to which df the t CDF's polynomial is written out (and Newton refines Hill). -#}
 {% macro _t_exact_df() %}{{ return(100) }}{% endmacro %}
 
-{#- One Newton step on theta for P(|T| <= sqrt(df) tan(theta)) = level over a relation
-    with df, theta (and t_hill, carried along). -#}
-{% macro _t_newton_step(level, relation) -%}
+{#- The coefficients of the t CDF as a polynomial in u = cos(theta)^2, one row a term
+    j < _t_exact_df() / 2 (Jinja's floats, written exactly): with df even,
+    P(|T| <= t) = sin(theta) sum over j < df / 2 of c_j u^j, c_j = c_(j-1) (2j - 1)/(2j);
+    odd, 2/pi (theta + sin(theta) cos(theta) sum over j < (df - 1) / 2 of d_j u^j),
+    d_j = d_(j-1) 2j/(2j + 1); c_0 = d_0 = 1. -#}
+{% macro _t_cdf_terms() -%}
     {%- set most = budgetcurves._t_exact_df() -%}
-    {#- the coefficients c_j and d_j, and the derivative's: with df even,
-        d/dtheta = (df - 1) c_(df/2 - 1) u^((df - 1)/2); odd, 2/pi (df - 1) d_((df - 3)/2) -#}
     {%- set ns = namespace(c=[1.0], d=[1.0]) -%}
     {%- for j in range(1, most // 2 + 1) -%}
         {%- do ns.c.append(ns.c[-1] * (2 * j - 1) / (2 * j)) -%}
         {%- do ns.d.append(ns.d[-1] * (2 * j) / (2 * j + 1)) -%}
     {%- endfor -%}
-    {#- a sum of guarded terms rather than Horner's form: 50 levels of parentheses are
-        more than sqlfluff parses -#}
-    {%- set even = [] -%}
-    {%- set odd = [] -%}
-    {%- for j in range(most // 2) -%}
-        {%- do even.append('case when ' ~ (2 * j) ~ ' < df then ' ~ budgetcurves._float_literal(ns.c[j]) ~ ' * power(u, ' ~ j ~ ') else 0.0 end') -%}
-        {%- do odd.append('case when ' ~ (2 * j + 2) ~ ' < df then ' ~ budgetcurves._float_literal(ns.d[j]) ~ ' * power(u, ' ~ j ~ ') else 0.0 end') -%}
+    {%- for j in range(most // 2) %}
+    select
+        {{ j }} as term,
+        cast({{ budgetcurves._float_literal(ns.c[j]) }} as {{ budgetcurves.type_double() }}) as even_coefficient,
+        cast({{ budgetcurves._float_literal(ns.d[j]) }} as {{ budgetcurves.type_double() }}) as odd_coefficient
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
     {%- endfor %}
+{%- endmacro %}
+
+{#- One Newton step on theta for P(|T| <= sqrt(df) tan(theta)) = level over a relation
+    with df, theta (and t_hill, carried along), summing the terms of t_cdf_terms that
+    df switches on. The slope d/dtheta is (df - 1) c_(df/2 - 1) u^((df - 1)/2) with df
+    even; odd, 2/pi (df - 1) d_((df - 3)/2) u^((df - 1)/2) (2/pi when df is 1). -#}
+{% macro _t_newton_step(level, relation) -%}
+    {%- set most = budgetcurves._t_exact_df() -%}
     select
         df,
         t_hill,
         theta - (coverage - cast({{ level }} as {{ budgetcurves.type_double() }})) / slope as theta
     from (
         select
-            df,
-            t_hill,
-            theta,
+            with_u.df,
+            with_u.t_hill,
+            with_u.theta,
             case
-                when floor(df / 2) * 2 = df then sin(theta) * (
-                    {{ even | join('\n                    + ') }}
+                when floor(with_u.df / 2) * 2 = with_u.df then sin(with_u.theta) * sum(
+                    case when 2 * t_cdf_terms.term < with_u.df
+                        then t_cdf_terms.even_coefficient * power(with_u.u, t_cdf_terms.term)
+                        else 0.0
+                    end
                 )
-                else 0.6366197723675814 * (theta + sin(theta) * cos(theta) * (
-                    {{ odd | join('\n                    + ') }}
-                ))
+                else 0.6366197723675814 * (
+                    with_u.theta + sin(with_u.theta) * cos(with_u.theta) * sum(
+                        case when 2 * t_cdf_terms.term + 2 < with_u.df
+                            then t_cdf_terms.odd_coefficient * power(with_u.u, t_cdf_terms.term)
+                            else 0.0
+                        end
+                    )
+                )
             end as coverage,
             case
-                when df = 1 then 0.6366197723675814
-                {%- for k in range(2, most + 1) %}
-                when df = {{ k }} then {{ budgetcurves._float_literal((k - 1) * (ns.c[k // 2 - 1] if k % 2 == 0 else 0.6366197723675814 * ns.d[(k - 3) // 2])) }} * power(u, {{ (k - 1) / 2 }})
-                {%- endfor %}
+                when with_u.df = 1 then 0.6366197723675814
+                when with_u.df > {{ most }} then null
+                when floor(with_u.df / 2) * 2 = with_u.df then (with_u.df - 1) * max(
+                    case when t_cdf_terms.term = with_u.df / 2 - 1 then t_cdf_terms.even_coefficient end
+                ) * power(with_u.u, (with_u.df - 1) / 2)
+                else (with_u.df - 1) * (0.6366197723675814 * max(
+                    case when t_cdf_terms.term = (with_u.df - 3) / 2 then t_cdf_terms.odd_coefficient end
+                )) * power(with_u.u, (with_u.df - 1) / 2)
             end as slope
         from (
             select
@@ -226,5 +254,7 @@
                 cos(theta) * cos(theta) as u
             from {{ relation }}
         ) as with_u
+        cross join t_cdf_terms
+        group by with_u.df, with_u.t_hill, with_u.theta, with_u.u
     ) as measured
 {%- endmacro %}
