@@ -140,6 +140,28 @@ def test_each_model_sets_work_mem_from_the_environment(postgres_mart, monkeypatc
     assert len(_table("int_curves__task_sizes")) > 0
 
 
+def test_each_data_test_sets_work_mem_from_the_environment(postgres_mart, monkeypatch):
+    """dbt gives data tests no hooks: postgres__get_test_sql (macros/cross_db.sql) runs
+    the models' settings in each test's own statement, so a size PostgreSQL refuses
+    fails the tests, naming it, and a valid one passes them."""
+    monkeypatch.setenv("BUDGETCURVES_PG_WORK_MEM", "a lot")
+    with pytest.raises(DbtError, match="work_mem"):
+        run_dbt(["test", "--select", "int_curves__task_sizes"], target="postgres", quiet=True)
+    monkeypatch.setenv("BUDGETCURVES_PG_WORK_MEM", "64MB")
+    run_dbt(["test", "--select", "int_curves__task_sizes"], target="postgres", quiet=True)
+
+
+def test_the_seeds_are_analyzed(postgres_mart):
+    """The seeds' post-hook analyzes them, as the models' does the tables: a few rows
+    that autovacuum never analyzes, which PostgreSQL took for 880."""
+    analyzed = _query(
+        "select relname from pg_stat_user_tables "
+        "where schemaname = %s and last_analyze is not null",
+        (SCHEMA,),
+    )
+    assert {"model_prices", "model_info", "int_samples__scored"} <= set(analyzed.relname)
+
+
 def test_score_to_float_matches_inspect(loaded):
     frame, expected = score_cases()
     result = run_dbt(["compile", "--inline", SCORE_SQL], target="postgres", quiet=True)
