@@ -151,12 +151,35 @@ def export_queries(
         if sample_id != "cast(id as varchar)"
         else "0"
     )
-    # fetchall: a result left unfinished blocks the connection's next query (DuckDB 2)
-    ((unusable, usable_rows, samples_kept, float_ids),) = con.execute(
+    # the typed-value checks, on the rows loaded
+    checks = [
+        (column, f"{_quote(column)} is not null and {number(column, cast)} is null")
+        for column, cast in _NUMBERS.items()
+        if column in types
+    ] + [
+        (source, f"{number(source, cast)} < 0")
+        for source, cast in _BUDGETS.values()
+        if source in types
+    ]
+
+    def checked(rows: str, where: str = "true") -> str:
+        """Each check's count and three examples, over ``rows`` where ``where``."""
+        return ", ".join(
+            f"count(*) filter (where {where} and {check}), "
+            f"min(cast({_quote(column)} as varchar), 3) filter (where {where} and {check})"
+            for column, check in checks
+        )
+
+    # fetchall: a result left unfinished blocks the connection's next query (DuckDB 2).
+    # The checks in the same scan: they are over the usable rows unless a sample repeats
+    counted = con.execute(
         f"""select count(*) filter (where not ({usable})), count(*) filter (where {usable}),
         count(distinct ({key})) filter (where {usable}), {float_id_count}
+        {", " + checked("bc_export", usable) if checks else ""}
         from bc_export"""
-    ).fetchall()
+    ).fetchall()[0]
+    unusable, usable_rows, samples_kept, float_ids = counted[:4]
+    check_counts = counted[4:]
     repeated = usable_rows - samples_kept
     con.execute("drop table if exists bc_rows")  # a table of an earlier export's rows
     if repeated:
@@ -189,25 +212,12 @@ def export_queries(
             f"{float_ids} id(s) written as whole-number floats (1.0): read as whole numbers "
             "(1), as a log writes them"
         )
-    checks = [
-        (column, f"{_quote(column)} is not null and {number(column, cast)} is null")
-        for column, cast in _NUMBERS.items()
-        if column in types
-    ] + [
-        (source, f"{number(source, cast)} < 0")
-        for source, cast in _BUDGETS.values()
-        if source in types
-    ]
     if checks:
-        counts = con.execute(
-            "select "
-            + ", ".join(
-                f"count(*) filter (where {check}), "
-                f"min(cast({_quote(column)} as varchar), 3) filter (where {check})"
-                for column, check in checks
-            )
-            + f" from {rows}"
-        ).fetchall()[0]
+        counts = (
+            con.execute(f"select {checked(rows)} from {rows}").fetchall()[0]
+            if repeated
+            else check_counts
+        )
         for index, (column, _) in enumerate(checks):
             count, examples = counts[2 * index], counts[2 * index + 1]
             if not count:

@@ -258,11 +258,12 @@ def is_ours(table: Table, present: set[str]) -> bool:
 
 def migrate(
     dialect: Dialect, execute: Callable[[str], object], columns_of: Callable[[str], set[str]]
-) -> None:
+) -> set[str]:
     """Create the landing schema and tables when missing, and add to each table the
     columns it lacks (made before they existed: null for the rows already loaded).
     ``execute`` runs one statement; ``columns_of(table)``: the table's column names
-    (empty when there is no such table).
+    (empty when there is no such table). Returns the names of the tables it created
+    (empty ones).
 
     Raises :class:`ForeignTable`, before anything is written, when a table of a
     landing table's name exists that budgetcurves did not create (:func:`is_ours`)."""
@@ -281,6 +282,7 @@ def migrate(
         missing = [column for column in table.columns if column.name not in present]
         for statement in dialect.add_columns(table, missing) if missing else []:
             execute(statement)
+    return {table.name for table in TABLES if not existing[table.name]}
 
 
 def ledger_rows(files: Iterable[tuple[ParsedFile, FileStamp, int]]) -> pa.Table:
