@@ -580,14 +580,16 @@ def memory_database(threads: int | None = None) -> Iterator[duckdb.DuckDBPyConne
     with _INSTANCE_LOCK:
         instance = _instance()
         instance.execute(f"attach ':memory:' as {_quote(MEMORY_DATABASE)}")
-        if threads is not None:
-            instance.execute(f"set threads = {int(threads)}")
-        con = instance.cursor()
-        try:
-            con.execute(f"use {_quote(MEMORY_DATABASE)}")
-            yield con
+        try:  # from here on the catalog is detached whatever happens (Ctrl-C too)
+            if threads is not None:
+                instance.execute(f"set threads = {int(threads)}")
+            con = instance.cursor()
+            try:
+                con.execute(f"use {_quote(MEMORY_DATABASE)}")
+                yield con
+            finally:
+                con.close()
         finally:
-            con.close()
             instance.execute("reset threads")
             instance.execute(f"detach {_quote(MEMORY_DATABASE)}")
 

@@ -192,3 +192,13 @@ def test_a_calls_threads_are_its_own():
     with _compiled.memory_database(threads=1) as con:
         assert threads(con) == 1
     assert threads(_compiled._instance()) == default
+
+
+def test_a_call_that_fails_before_its_connection_leaves_no_catalog():
+    """The catalog is attached first: a failure right after (here DuckDB refusing a
+    thread count) still detaches it, so the next call can attach its own."""
+    with pytest.raises(duckdb.Error), _compiled.memory_database(threads=-1):
+        pass
+    assert _compiled.MEMORY_DATABASE not in _catalogs()
+    with _compiled.memory_database() as con:
+        assert con.execute("select 1").fetchone() == (1,)
