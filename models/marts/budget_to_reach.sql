@@ -217,7 +217,7 @@ held as (
 
 reached as (
 
-    select
+    select {{ shuffle_join_hint(['held', 'rates']) }}
         held.curve_id,
         held.target_id,
         {% for bound in bounds -%}
