@@ -9,6 +9,8 @@
     curve's end (its floor, which never falls as the limit grows), then each target
     placed among the floors it is compared with, as scores_by_limit places its
     thresholds among the sample values. -#}
+{#- the targets (var `reach_targets`): on the compiled path the rows of
+    int_options__reach_targets (macros/options.sql) -#}
 {%- set targets = reach_targets() -%}
 {#- rates are ratios of sums: a target equal to a rate may differ from it by rounding -#}
 {%- set tolerance = '1e-9' -%}
@@ -57,6 +59,7 @@ floors as (
 
 targets as (
 
+    {% if options_are_literals() -%}
     {% for target in targets -%}
     select
         '{{ target.kind }}' as target_kind,
@@ -64,6 +67,12 @@ targets as (
     {% if not loop.last %}union all
     {% endif -%}
     {%- endfor %}
+    {%- else -%}
+    select
+        target_kind,
+        target_fraction
+    from {{ ref('int_options__reach_targets') }}
+    {%- endif %}
 
 ),
 
