@@ -93,6 +93,20 @@ def _views(con: duckdb.DuckDBPyConnection, views: Mapping[str, object]) -> Itera
                 con.unregister(name)
 
 
+#: DuckDB's vector: the rows it appends at once.
+_VECTOR_ROWS = 2048
+
+
+def _few_chunks(tables: list[pa.Table]) -> pa.Table:
+    """``tables`` as one, its chunks combined when they are small: DuckDB appends an
+    Arrow table chunk by chunk, and a chunk per small log (100 samples) costs 3x the
+    rows' own insert. Chunks of a vector or more are appended as they are (combining
+    would copy every column)."""
+    table = pa.concat_tables(tables)
+    chunks = table.column(0).num_chunks if table.num_columns else 0
+    return table.combine_chunks() if table.num_rows < _VECTOR_ROWS * chunks else table
+
+
 def _insert_samples(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return con.execute(
         f"insert into {SCHEMA}.samples by name select *, {_NOW_UTC} as loaded_at from bc_samples"
@@ -193,11 +207,9 @@ class DuckDBWarehouse:
         if not files:
             return
         self._empty = False
-        # one chunk per column: DuckDB appends an Arrow table chunk by chunk, and a
-        # chunk per file (100 samples each) costs 3x the rows' own insert
         views = {
-            "bc_samples": pa.concat_tables([p.samples for p, _ in files]).combine_chunks(),
-            "bc_scores": pa.concat_tables([p.scores for p, _ in files]).combine_chunks(),
+            "bc_samples": _few_chunks([p.samples for p, _ in files]),
+            "bc_scores": _few_chunks([p.scores for p, _ in files]),
             "bc_ledger": ledger_rows((p, stamp, p.samples.num_rows) for p, stamp in files),
         }
         with _views(self.con, views):

@@ -14,11 +14,14 @@ What a run does with each file it finds, by the ledger ``inspect.log_files``:
 
 from __future__ import annotations
 
+import functools
+import gc
 import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import duckdb
 
@@ -43,6 +46,7 @@ from ._landing import ParsedFile
 from ._parallel import read_in_order
 from ._read import read_eval_zip, read_json_log
 from ._rows import quality_notes
+from ._ship import pack, unpack
 from ._warehouse import (
     ReadsExports,
     Replaced,
@@ -50,6 +54,9 @@ from ._warehouse import (
     WarehouseError,
     transaction,
 )
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 #: Called after each file with (files done, files found, the summary so far).
 Progress = Callable[[int, int, "IngestSummary"], None]
@@ -176,6 +183,27 @@ def as_warehouse(target: object) -> Warehouse:
     )
 
 
+def _older_objects_frozen(run: Callable[P, R]) -> Callable[P, R]:
+    """Leave the objects made before a run (the imported modules of pyarrow and DuckDB,
+    a notebook's own) out of the garbage collector's passes during it: a full pass
+    would walk them all, tens of milliseconds each time, to find the run's garbage;
+    any of them that became garbage meanwhile is collected after the run. Nothing
+    changes when the caller froze objects of its own (theirs to thaw)."""
+
+    @functools.wraps(run)
+    def frozen(*args: P.args, **kwargs: P.kwargs) -> R:
+        if gc.get_freeze_count():
+            return run(*args, **kwargs)
+        gc.freeze()
+        try:
+            return run(*args, **kwargs)
+        finally:
+            gc.unfreeze()
+
+    return frozen
+
+
+@_older_objects_frozen
 def ingest(
     paths: Sequence[str | os.PathLike[str]],
     con: duckdb.DuckDBPyConnection | Warehouse,
@@ -245,7 +273,7 @@ def ingest(
         for item in found
         if item.path in todo and not (exporter is not None and _is_export(item.path))
     ]
-    results = read_in_order(to_read, _read_one, workers)
+    results = read_in_order(to_read, _read_one, workers, (pack, unpack))
     batch = _NewFiles(warehouse, known, summary, note, lambda done: None)
     if on_progress is not None:
         batch.progress = lambda done: on_progress(done, len(found), summary)
@@ -304,12 +332,14 @@ class _NewFiles:
     absent, as one transaction per file does. Progress is reported once written.
 
     A transaction has a fixed cost (DuckDB's commit alone is ~20 ms) that a batch of
-    small logs does not cover: the first batch holds :attr:`FIRST_FILES` files, so
-    progress is said soon, and each next one twice as many, up to :attr:`MAX_FILES`
-    files or :attr:`MAX_SAMPLES` samples.
+    small logs does not cover: the first batch holds :attr:`FIRST_FILES` files or
+    :attr:`FIRST_SAMPLES` samples, so progress is said soon (and large logs are
+    written while the next ones are read, not all at the end), and each next one
+    twice as many, up to :attr:`MAX_FILES` files or :attr:`MAX_SAMPLES` samples.
     """
 
     FIRST_FILES = 16
+    FIRST_SAMPLES = 2_000
     MAX_FILES = 512
     MAX_SAMPLES = 200_000
 
@@ -332,6 +362,7 @@ class _NewFiles:
         self.samples = 0
         self.waiting: list[int] = []
         self.limit = self.FIRST_FILES
+        self.sample_limit = self.FIRST_SAMPLES
 
     def reload(self) -> None:
         """Read the evals the ledger holds again (after a file was written directly),
@@ -364,13 +395,17 @@ class _NewFiles:
     def done(self, done: int) -> None:
         """File number ``done`` is dealt with: reported now, or once its batch is written."""
         self.waiting.append(done)
-        if not self.files or len(self.files) >= self.limit or self.samples >= self.MAX_SAMPLES:
+        if not self.files or self._full():
             self.flush()
 
+    def _full(self) -> bool:
+        return len(self.files) >= self.limit or self.samples >= self.sample_limit
+
     def flush(self) -> None:
-        files, self.files = self.files, []
-        if len(files) >= self.limit:
+        if self._full():
             self.limit = min(2 * self.limit, self.MAX_FILES)
+            self.sample_limit = min(2 * self.sample_limit, self.MAX_SAMPLES)
+        files, self.files = self.files, []
         self.loaded_ids |= self.ids
         self.ids, self.samples = set(), 0
         if files:

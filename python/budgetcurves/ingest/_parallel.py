@@ -9,6 +9,7 @@ many files there are.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -16,9 +17,13 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+#: How a task's results travel from a worker (``pack``) back to the writer (``unpack``).
+Pack = Callable[[list[T]], Any]
+Unpack = Callable[[Any], list[T]]
 
 #: Below this many files, starting worker processes costs more than it saves.
 MIN_FILES_FOR_WORKERS = 8
@@ -41,6 +46,16 @@ def _can_fork() -> bool:
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
+def _start_worker(parent: int) -> None:
+    """In a new worker: leave the garbage collector the worker's own objects only, and
+    be killed with the parent (:func:`_die_with_parent`)."""
+    # the objects inherited from the parent (its imports: pyarrow, DuckDB, pandas)
+    # never become garbage here: a full collection would walk them all, and touch,
+    # so copy, the pages they share with the parent
+    gc.freeze()
+    _die_with_parent(parent)
+
+
 def _die_with_parent(parent: int) -> None:
     """In a worker: be killed when the ingest is, even by SIGKILL (kill -9, the OOM
     killer), rather than wait forever for work from a parent that is gone."""
@@ -57,11 +72,16 @@ def _die_with_parent(parent: int) -> None:
 
 
 def read_in_order(
-    paths: Sequence[str], read: Callable[[str], T], workers: int | None = None
+    paths: Sequence[str],
+    read: Callable[[str], T],
+    workers: int | None = None,
+    ship: tuple[Pack[T], Unpack[T]] | None = None,
 ) -> Iterator[T]:
     """``read(path)`` for each path, in order; in worker processes when there are many.
 
     ``read`` must be a module-level function that returns (not raises) its errors.
+    ``ship``: module-level functions that pack a task's results in the worker and
+    unpack them in the caller, where pickling them as they are costs more.
     """
     workers = default_workers() if workers is None else workers
     if workers <= 1 or len(paths) < MIN_FILES_FOR_WORKERS or not _can_fork():
@@ -72,11 +92,12 @@ def read_in_order(
     # (a script piped to python breaks; one without a main guard ingests recursively).
     # A forked worker only parses files and leaves with os._exit: it never touches the
     # parent's DuckDB connection or runs its finalizers.
+    pack, unpack = ship if ship is not None else (None, None)
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
-        initializer=_die_with_parent,
+        initializer=_start_worker,
         initargs=(os.getpid(),),
     )
     # a few files a task: a task's round trip costs about as much as a small log
@@ -86,16 +107,17 @@ def read_in_order(
         ahead = 2 * workers
         queued = (paths[start : start + size] for start in range(0, len(paths), size))
         for chunk in queued:
-            pending.append(pool.submit(_read_all, read, chunk))
+            pending.append(pool.submit(_read_all, read, chunk, pack))
             if len(pending) >= ahead:
                 break
         while pending:
             results = pending.popleft().result()
             for chunk in queued:
-                pending.append(pool.submit(_read_all, read, chunk))
+                pending.append(pool.submit(_read_all, read, chunk, pack))
                 break
-            yield from results
+            yield from results if unpack is None else unpack(results)
 
 
-def _read_all(read: Callable[[str], T], paths: Sequence[str]) -> list[T]:
-    return [read(path) for path in paths]
+def _read_all(read: Callable[[str], T], paths: Sequence[str], pack: Pack[T] | None) -> Any:
+    results = [read(path) for path in paths]
+    return results if pack is None else pack(results)
