@@ -14,10 +14,12 @@ import pytest
 from budgetcurves.ingest import DuckDBWarehouse, _read, ingest
 from budgetcurves.ingest._export import read_samples_export
 from budgetcurves.ingest._files import FileStamp
+from budgetcurves.ingest._ingest import _NewFiles
 from budgetcurves.ingest._parallel import MIN_FILES_FOR_WORKERS, read_in_order
 from budgetcurves.ingest._warehouse import transaction
 
 from ..conftest import EXAMPLE_EXPORT, EXAMPLE_LOGS, REAL_LOGS
+from ._logs import EVAL_LOGS, clone_log
 
 JSON_LOGS = sorted(EXAMPLE_LOGS.glob("*.json")) + sorted(REAL_LOGS.glob("*.json"))
 
@@ -103,3 +105,34 @@ def test_files_read_a_few_a_task_come_back_in_order():
     results = list(read_in_order(paths, _square_in, workers=2))
     assert [value for value, _ in results] == [n * n for n in range(203)]
     assert os.getpid() not in {pid for _, pid in results}  # read by the workers
+
+
+def test_a_batch_of_new_files_closes_at_its_sample_limit_too(tmp_path, monkeypatch):
+    logs = [
+        clone_log(EVAL_LOGS[n % len(EVAL_LOGS)], tmp_path / "logs" / f"{n:02}.eval", f"e{n}")
+        for n in range(9)
+    ]
+    sizes = [_read.read_eval_zip(str(path)).samples.num_rows for path in logs]
+    limit = sizes[0] + 1  # the first batch closes after its second file
+    monkeypatch.setattr(_NewFiles, "FIRST_SAMPLES", limit)
+    # the batches expected: each closes once its samples reach the limit, which doubles
+    expected, batch = [], 0
+    for size in sizes:
+        batch += size
+        if batch >= limit:
+            expected.append(batch)
+            batch, limit = 0, 2 * limit
+    expected.append(batch)
+    written: list[int] = []
+    commit = DuckDBWarehouse.commit
+
+    def counted(self: DuckDBWarehouse) -> None:
+        written.append(sum(parsed.samples.num_rows for parsed, _ in self._new))
+        commit(self)
+
+    monkeypatch.setattr(DuckDBWarehouse, "commit", counted)
+    with duckdb.connect(str(tmp_path / "batched.duckdb")) as con:
+        summary = ingest([str(tmp_path / "logs")], con, workers=1)
+    assert summary.samples_added == sum(sizes) and summary.files_read == len(logs)
+    assert [count for count in written if count] == [count for count in expected if count]
+    assert len(expected) > 2
