@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import duckdb
+import pyarrow as pa
 
 from .._errors import LogReadError
 from ._duckdb import DuckDBWarehouse
@@ -273,7 +274,7 @@ def ingest(
         for item in found
         if item.path in todo and not (exporter is not None and _is_export(item.path))
     ]
-    results = read_in_order(to_read, _read_one, workers, (pack, unpack))
+    results = read_in_order(to_read, _read_one, workers, (pack, unpack), _convert_once)
     batch = _NewFiles(warehouse, known, summary, note, lambda done: None)
     if on_progress is not None:
         batch.progress = lambda done: on_progress(done, len(found), summary)
@@ -472,6 +473,13 @@ def _forget_one(warehouse: Warehouse, path: str, summary: IngestSummary) -> bool
 
 def _is_export(path: str) -> bool:
     return Path(path).suffix.lower() in EXPORT_SUFFIXES
+
+
+def _convert_once() -> None:
+    """A first conversion to Arrow: pyarrow then imports pandas (when installed; about
+    0.3 s of CPU), which the writer needs anyway. Done before the workers are forked,
+    they share it instead of each importing it again."""
+    pa.array([0], pa.int64())
 
 
 def _read_one(path: str) -> ParsedFile | LogReadError:

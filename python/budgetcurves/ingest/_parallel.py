@@ -76,12 +76,15 @@ def read_in_order(
     read: Callable[[str], T],
     workers: int | None = None,
     ship: tuple[Pack[T], Unpack[T]] | None = None,
+    before_fork: Callable[[], object] | None = None,
 ) -> Iterator[T]:
     """``read(path)`` for each path, in order; in worker processes when there are many.
 
     ``read`` must be a module-level function that returns (not raises) its errors.
     ``ship``: module-level functions that pack a task's results in the worker and
     unpack them in the caller, where pickling them as they are costs more.
+    ``before_fork``: called here before the workers start, for what each of them
+    would otherwise do on its own (a lazy import), so that they share it.
     """
     workers = default_workers() if workers is None else workers
     if workers <= 1 or len(paths) < MIN_FILES_FOR_WORKERS or not _can_fork():
@@ -93,6 +96,8 @@ def read_in_order(
     # A forked worker only parses files and leaves with os._exit: it never touches the
     # parent's DuckDB connection or runs its finalizers.
     pack, unpack = ship if ship is not None else (None, None)
+    if before_fork is not None:
+        before_fork()
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(
         max_workers=workers,
