@@ -2,7 +2,7 @@
 
 Apart from the plot package so that ``budgetcurves run`` checks ``--width``, ``--height``
 and ``--dpi`` before its ingest without importing plotnine and matplotlib (~0.6 s),
-which it imports on a thread while it ingests and builds.
+which it imports in a process of its own while it ingests and builds.
 """
 
 from __future__ import annotations

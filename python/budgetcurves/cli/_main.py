@@ -6,8 +6,8 @@ import argparse
 import json
 import math
 import os
+import pickle
 import sys
-import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -375,38 +375,64 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_paths(args.logs, "LOGS")
     _check_limit(args.limit, _build_vars(args))
     _check_size(args)
-    drawing = _import_drawing_meanwhile(args)
-    status = cmd_ingest(args)
-    if status == EXIT_NOTHING_READ:
-        _err("run: nothing could be read from LOGS, so nothing was built or drawn")
-        return status
-    build_compiled(args)
-    drawing.join()
-    cmd_plot(args)
+    with _drawing_process(args) as draw:
+        status = cmd_ingest(args)
+        if status == EXIT_NOTHING_READ:
+            _err("run: nothing could be read from LOGS, so nothing was built or drawn")
+            return status
+        build_compiled(args)
+        drawn = draw()
+    if drawn != 0:
+        return drawn
     if not args.quiet:
         _say_headroom(args)
     return status
 
 
-def _import_drawing_meanwhile(args: argparse.Namespace) -> threading.Thread:
-    """Import what drawing needs (plotnine, matplotlib: ~0.6 s) and draw a figure off
-    screen once (~0.2 s more on a first figure) on a thread while ``run`` ingests and
-    builds. DuckDB releases the GIL while it works, so
-    the two share the machine's cores. The ingest's own imports come first, so the two
-    threads never import the same module. An import that fails here fails again, with
-    its message, where ``cmd_plot`` imports it."""
-    from .. import ingest  # noqa: F401  (the ingest's imports, on this thread)
+@contextmanager
+def _drawing_process(args: argparse.Namespace) -> Iterator[Callable[[], int]]:
+    """Start the process that draws ``run``'s figure (``cli/_draw.py``): it imports
+    plotnine and matplotlib and draws a first figure on the other core while ``run``
+    ingests and builds. Yields ``draw()``: send it the options and wait for its exit
+    code, plot's own. Left without ``draw()`` (a failure, Ctrl-C), it is stopped and
+    waited for: nothing outlives the command."""
+    import subprocess
 
-    def draw_imports() -> None:
-        with suppress(Exception):
-            from ..plot._plot import warm_up
+    from .. import __file__ as package_init
 
-            if Path(args.out).suffix.lower() != ".html":
-                warm_up()
+    # the package this process runs, whatever put it on sys.path (a folder already on
+    # it, site-packages say, keeps its place: before the standard library it could
+    # shadow a module)
+    root = str(Path(package_init).parents[1])
+    start = (
+        f"import sys\nif {root!r} not in sys.path: sys.path.insert(0, {root!r})\n"
+        "from budgetcurves.cli._draw import main\nsys.exit(main())"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", start, Path(args.out).suffix.lower()], stdin=subprocess.PIPE
+    )
+    stdin = child.stdin
+    assert stdin is not None
 
-    thread = threading.Thread(target=draw_imports, name="budgetcurves-imports", daemon=True)
-    thread.start()
-    return thread
+    def draw() -> int:
+        options = argparse.Namespace(**{k: v for k, v in vars(args).items() if k != "func"})
+        if child.poll() is not None:  # it could not start: draw here, as plot would
+            return cmd_plot(args)
+        for stream in (sys.stdout, sys.stderr):  # what we said so far comes first
+            stream.flush()
+        with suppress(BrokenPipeError):
+            stdin.write(pickle.dumps(options))
+            stdin.close()
+        code = child.wait()
+        return code if code >= 0 else EXIT_FAILED  # < 0: killed (out of memory, say)
+
+    try:
+        yield draw
+    finally:
+        if child.returncode is None:
+            stdin.close()
+            child.kill()
+            child.wait()
 
 
 def _say_headroom(args: argparse.Namespace) -> None:

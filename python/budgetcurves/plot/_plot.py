@@ -209,7 +209,8 @@ def warm_up() -> None:
 
     What matplotlib and plotnine load on a process's first figure (fonts, the Agg
     canvas, modules imported lazily: ~0.2 s) is then loaded before the real figure is
-    drawn; ``budgetcurves run`` calls this on a thread while it ingests and builds.
+    drawn; ``budgetcurves run``'s drawing process calls this while ``run`` ingests
+    and builds.
     Nothing is written or shown.
     """
     import matplotlib.pyplot as plt

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,21 @@ def _session_members(session: int) -> list[str]:
     return members
 
 
+def _in_own_session(args: list[str], env: Mapping[str, str]) -> tuple[subprocess.Popen[str], str]:
+    """``budgetcurves ARGS`` run to its end as the leader of a session of its own;
+    the process and what it said on stderr."""
+    process = subprocess.Popen(
+        [str(BIN / "budgetcurves"), *args],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _, stderr = process.communicate(timeout=600)
+    return process, stderr
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
 @pytest.mark.parametrize("command", ["run", "build"])
@@ -47,14 +63,48 @@ def test_nothing_outlives_a_command(tmp_path, command):
     else:
         out = tmp_path / "x.png"
         args = ["run", str(EXAMPLE_LOGS), "--db", str(db), "--out", str(out), "--quiet"]
-    process = subprocess.Popen(
-        [str(BIN / "budgetcurves"), *args],
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    _, stderr = process.communicate(timeout=600)
+    process, stderr = _in_own_session(args, env)
     assert process.returncode == 0, stderr
     assert _session_members(process.pid) == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_run_that_ends_before_drawing_stops_its_drawing_process(tmp_path):
+    """`run` starts the process that draws its figure before it ingests; when nothing
+    can be read it returns 3 at once, and that process is stopped, not left drawing."""
+    empty = tmp_path / "logs"
+    empty.mkdir()
+    (empty / "bad.eval").write_text("not a zip")
+    out = tmp_path / "p.png"
+    process, stderr = _in_own_session(
+        ["run", str(empty), "--db", str(tmp_path / "p.duckdb"), "--out", str(out)], os.environ
+    )
+    assert process.returncode == 3, stderr
+    assert "nothing could be read from LOGS" in stderr
+    assert "Traceback" not in stderr
+    assert _session_members(process.pid) == []
+    assert not out.exists()
+
+
+def test_run_says_a_drawing_error_in_plots_words_and_code(tmp_path):
+    """The figure is drawn in a process of its own; a mistake only the mart can show
+    (a facet it does not have) is still plot's one line and exit code 2."""
+    db, out = tmp_path / "p.duckdb", tmp_path / "p.png"
+    common = ["--db", str(db), "--out", str(out), "--limit", "total_tokens", "--quiet"]
+    process = subprocess.run(
+        [str(BIN / "budgetcurves"), "run", str(EXAMPLE_LOGS), *common, "--facet", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    plot = subprocess.run(
+        [str(BIN / "budgetcurves"), "plot", *common, "--facet", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert (process.returncode, plot.returncode) == (2, 2)
+    assert process.stderr == plot.stderr
+    assert process.stderr.count("\n") == 1 and "facet 'nope'" in process.stderr
+    assert not out.exists()
