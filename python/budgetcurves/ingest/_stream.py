@@ -12,6 +12,7 @@ from typing import IO, Any
 
 import ijson
 import msgspec
+import numpy as np
 import orjson
 
 from .._errors import LogReadError
@@ -99,13 +100,16 @@ _SAMPLE_FIELDS = (
 _HEADER_FIELDS = frozenset({"status", "eval"})
 
 
-def _stream_json(handle: IO[bytes]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _stream_json(
+    handle: IO[bytes], kept: Kept | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The log's top-level fields but ``samples``, and its samples cut down to
     :data:`_SAMPLE_FIELDS`, one chunk of a few MB in memory at a time: by
-    :func:`_stream_indented` where it can vouch for the log, else by ijson."""
+    :func:`_stream_indented` (into ``kept``) where it can vouch for the log, else by
+    ijson (into the list returned)."""
     start = handle.tell()
     try:
-        fast = _stream_indented(handle)
+        fast = _stream_indented(handle, kept)
     except _FAST_ERRORS:
         fast = None
     if fast is not None:
@@ -198,100 +202,148 @@ _TAIL = msgspec.json.Decoder(_Tail)
 _INDENT = re.compile(rb"\{\n( +)\"")
 _EMPTY = re.compile(rb"\s*\]")
 _TAIL_START = re.compile(rb"\s*([,}])")
+_NEWLINE, _OPEN, _CLOSE = b"\n[]"
 
 
-class _Chunks:
-    """A log's bytes, a chunk at a time, each checked to be UTF-8 as ijson checks them
-    (msgspec checks only the strings it keeps)."""
+class Kept:
+    """Where :func:`_stream_indented` puts the samples it keeps: here, in a list.
+    A subclass may build rows a batch at a time instead (:mod:`._batches`)."""
+
+    def __init__(self) -> None:
+        self.samples: list[dict[str, Any]] = []
+
+    def start(self, header: dict[str, Any]) -> None:
+        """The log's fields before ``samples``, before any sample is added."""
+
+    def add(self, samples: list[dict[str, Any]]) -> None:
+        self.samples += samples
+
+    def end(self) -> None:
+        """Every sample was added, and the log proved whole."""
+
+
+class _Buffer:
+    """A log's bytes, read a chunk at a time into one bytearray that is reused (so
+    memory holds one or two chunks, or the largest sample), each chunk checked to be
+    UTF-8 as ijson checks it (msgspec checks only the strings it keeps). The bytes not
+    yet consumed are ``data[lo:hi]``; a read may move them to the front."""
 
     def __init__(self, handle: IO[bytes]) -> None:
         self.handle = handle
+        self.readinto: Any = getattr(handle, "readinto", None)
+        self.data = bytearray(2 * STREAM_CHUNK_BYTES)
+        self.lo = self.hi = 0
         self.utf8 = codecs.getincrementaldecoder("utf-8")()
-        self.read_bytes = 0
 
-    def read(self) -> bytes:
-        chunk = self.handle.read(STREAM_CHUNK_BYTES)
-        self.read_bytes += len(chunk)
-        if not chunk.isascii() or self.utf8.getstate()[0]:
-            self.utf8.decode(chunk, final=not chunk)  # raises UnicodeDecodeError
-        return chunk
+    def read(self) -> int:
+        """Read a chunk after the bytes held; the bytes read (0 at the end)."""
+        size, held = STREAM_CHUNK_BYTES, self.hi - self.lo
+        if len(self.data) - self.hi < size and self.lo:  # move what is held to the front
+            self.data[:held] = self.data[self.lo : self.hi]
+            self.lo, self.hi = 0, held
+        if len(self.data) - self.hi < size:  # a header or sample larger than a chunk
+            self.data += bytes(self.hi + size - len(self.data))
+        with memoryview(self.data) as view:
+            if self.readinto is not None:
+                count: int = self.readinto(view[self.hi : self.hi + size])
+            else:
+                chunk = self.handle.read(size)
+                count = len(chunk)
+                view[self.hi : self.hi + count] = chunk
+        end = self.hi + count
+        if self.utf8.getstate()[0] or (
+            count and np.frombuffer(self.data, np.uint8, count, self.hi).max() >= 0x80
+        ):
+            self.utf8.decode(bytes(self.data[self.hi : end]), final=not count)  # may raise
+        self.hi = end
+        return count
+
+    def find(self, sub: bytes, start: int | None = None) -> int:
+        return self.data.find(sub, self.lo if start is None else start, self.hi)
 
 
-def _decoded_into(samples: list[dict[str, Any]], buffer: bytearray, stop: int) -> bool:
-    """Parse ``buffer[:stop]`` as the samples it holds (it starts at a newline before the
-    first, ``buffer[stop]`` is the comma or newline after the last), as one JSON list."""
-    if buffer[0] != ord("\n") or buffer[stop] not in b",\n":
+def _decoded_into(kept: Kept, held: _Buffer, stop: int) -> bool:
+    """Parse ``data[lo:stop]`` as the samples it holds (it starts at a newline before
+    the first, ``data[stop]`` is the comma or newline after the last), as one JSON
+    list, and consume it."""
+    data, lo = held.data, held.lo
+    if data[lo] != _NEWLINE or data[stop] not in b",\n":
         return False
-    after, buffer[0], buffer[stop] = buffer[stop], ord("["), ord("]")
+    after, data[lo], data[stop] = data[stop], _OPEN, _CLOSE
     try:
-        with memoryview(buffer) as view:
-            parsed = _SAMPLES.decode(view[: stop + 1])
+        with memoryview(data) as view:
+            parsed = _SAMPLES.decode(view[lo : stop + 1])
     except (msgspec.DecodeError, RecursionError):
         return False
     finally:
-        buffer[0], buffer[stop] = ord("\n"), after
-    samples += [_kept(sample) for sample in parsed]
+        data[lo], data[stop] = _NEWLINE, after
+    held.lo = stop + 1
+    kept.add([_kept(sample) for sample in parsed])
     return True
 
 
-def _stream_indented(handle: IO[bytes]) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
-    """:func:`_stream_json` for an indented log, or None where it cannot vouch for it."""
-    chunks = _Chunks(handle)
-    head = chunks.read()
-    match = _INDENT.match(head)
+def _stream_indented(
+    handle: IO[bytes], kept: Kept | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """:func:`_stream_json` for an indented log, or None where it cannot vouch for it.
+    The samples go to ``kept`` as they are read (the list of :class:`Kept` if None)."""
+    kept = Kept() if kept is None else kept
+    held = _Buffer(handle)
+    held.read()
+    match = _INDENT.match(held.data, 0, held.hi)
     if match is None:
         return None
     indent = match.group(1)
     key, item = b"\n" + indent + b'"samples": [', b"\n" + indent * 2
     between, last = item + b"},\n" + indent * 2 + b"{", item + b"}\n" + indent + b"]"
-    at = head.find(key)
-    while at < 0:
-        more = chunks.read()
-        if not more or len(head) > _HEAD_LIMIT:
+    at = held.find(key)
+    while at < 0:  # the header is held from the front (lo stays 0) until it is parsed
+        before = held.hi
+        if not held.read() or held.hi > _HEAD_LIMIT:
             return None
-        head += more
-        at = head.find(key, len(head) - len(more) - len(key))
-    header = orjson.loads(head[: at - 1] + b"}" if head[at - 1] == ord(",") else head[:at] + b"}")
+        at = held.find(key, max(0, before - len(key)))
+    comma = held.data[at - 1] == ord(",")
+    header = orjson.loads(held.data[: at - 1 if comma else at] + b"}")
     if not isinstance(header, dict):
         return None
-    buffer = bytearray(head[at + len(key) :])
-    samples: list[dict[str, Any]] = []
-    del head
-    empty = _EMPTY.match(buffer)
-    if empty is not None:
-        close = empty.end() - 1
-    else:
-        more = b"-"
+    kept.start(header)
+    held.lo = at + len(key)
+    empty = _EMPTY.match(held.data, held.lo, held.hi)
+    if empty is None:
+        more = 1
         while True:
-            cut = buffer.rfind(between)
-            if cut >= 0:
-                stop = cut + len(item) + 1
-                if not _decoded_into(samples, buffer, stop):
-                    break  # the samples end in this buffer, or a bad sample
-                del buffer[: stop + 1]
-            if not more or len(buffer) > _HEAD_LIMIT:
+            cut = held.data.rfind(between, held.lo, held.hi)
+            if cut >= 0 and not _decoded_into(kept, held, cut + len(item) + 1):
+                break  # the samples end in this buffer, or a bad sample
+            if not more or held.hi - held.lo > _HEAD_LIMIT:
                 break
-            more = chunks.read()
-            buffer += more
-        end = buffer.find(last)
-        if end < 0 or not _decoded_into(samples, buffer, end + len(item) + 1):
+            more = held.read()
+        end = held.find(last)
+        if end < 0 or not _decoded_into(kept, held, end + len(item) + 1):
             return None
-        close = end + len(last) - 1
-    while len(buffer) <= _HEAD_LIMIT and (more := chunks.read()):
-        buffer += more
-    tail = _TAIL_START.match(buffer, close + 1)
-    if len(buffer) > _HEAD_LIMIT or tail is None:
+        held.lo = end + len(last) - 1
+    else:
+        held.lo = empty.end() - 1
+    while held.hi - held.lo <= _HEAD_LIMIT and held.read():  # the tail is held from lo
+        pass
+    tail = _TAIL_START.match(held.data, held.lo + 1, held.hi)
+    if held.hi - held.lo > _HEAD_LIMIT or tail is None:
         return None
-    start = tail.start(1) if tail.group(1) == b"," else close
-    buffer[start] = ord("{")
-    with memoryview(buffer) as view:
+    start = tail.start(1) if tail.group(1) == b"," else held.lo
+    held.data[start] = ord("{")
+    with memoryview(held.data) as view:
+        rest = view[start : held.hi]
         if header.keys() >= _HEADER_FIELDS:  # checked; ijson's first pass stops at samples
-            second = _TAIL.decode(view[start:]).samples is not msgspec.UNSET
+            second = _TAIL.decode(rest).samples is not msgspec.UNSET
         else:  # ijson's first pass goes on, and keeps every field after the samples too
-            rest = orjson.loads(view[start:])
-            second = "samples" in rest
-            header.update(rest)
-    return None if second else (header, samples)  # a second `samples`: ijson reads both
+            after = orjson.loads(rest)
+            second = "samples" in after
+            header.update(after)
+        del rest
+    if second:  # a second `samples`: ijson reads both
+        return None
+    kept.end()
+    return header, kept.samples
 
 
 def _kept(sample: _Sample) -> dict[str, Any]:

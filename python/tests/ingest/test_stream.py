@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from budgetcurves.ingest import _read, _stream
+from budgetcurves.ingest import _batches, _read, _stream
 
 from ..conftest import EXAMPLE_LOGS, REAL_LOGS
 
@@ -152,14 +152,12 @@ def test_what_it_cannot_vouch_for_goes_to_ijson(name):
         assert merged == slow
 
 
-@pytest.mark.parametrize("name", list(REFUSED))
-def test_a_refused_log_gives_todays_rows_and_notes(name, tmp_path, monkeypatch):
-    """read_json_log on a streamed log: the same rows, notes or error as with ijson."""
-    path = tmp_path / "log.json"
-    path.write_bytes(REFUSED[name])
+def _read_both_ways(path: Path, monkeypatch: Any) -> list[Any]:
+    """read_json_log on a streamed log with the fast path, then with ijson alone: for
+    each, the rows and notes, or the error."""
     monkeypatch.setattr(_read, "STREAM_JSON_BYTES", 0)
     outcomes = []
-    for indented in (_stream._stream_indented, lambda handle: None):
+    for indented in (_stream._stream_indented, lambda handle, kept=None: None):
         monkeypatch.setattr(_stream, "_stream_indented", indented)
         with open(path, "rb") as handle:
             try:
@@ -168,24 +166,134 @@ def test_a_refused_log_gives_todays_rows_and_notes(name, tmp_path, monkeypatch):
                 outcomes.append(("error", exc.reason))
                 continue
         outcomes.append((parsed.samples.to_pylist(), parsed.scores.to_pylist(), parsed.notes))
+    return outcomes
+
+
+@pytest.mark.parametrize("name", list(REFUSED))
+def test_a_refused_log_gives_todays_rows_and_notes(name, tmp_path, monkeypatch):
+    """read_json_log on a streamed log: the same rows, notes or error as with ijson."""
+    path = tmp_path / "log.json"
+    path.write_bytes(REFUSED[name])
+    outcomes = _read_both_ways(path, monkeypatch)
     assert outcomes[0] == outcomes[1]
 
 
-def test_memory_holds_a_chunk_not_the_log(monkeypatch):
+# --------------------------------------------------------------------------- batches
+
+
+def _batched(monkeypatch: Any) -> list[int]:
+    """The sizes of the batches built on columns from now on (the spy's list)."""
+    sizes: list[int] = []
+    regular = _batches.regular_tables
+
+    def spy(log: Any, samples: list[Any], first: Any) -> Any:
+        sizes.append(len(samples))
+        return regular(log, samples, first)
+
+    monkeypatch.setattr(_batches, "regular_tables", spy)
+    return sizes
+
+
+@pytest.mark.parametrize("path", JSON_LOGS, ids=lambda p: p.name)
+@pytest.mark.parametrize("batch", [1, 3, 2048])
+def test_every_log_built_a_batch_at_a_time_gives_todays_rows(path, batch, monkeypatch):
+    monkeypatch.setattr(_batches, "BATCH_SAMPLES", batch)
+    monkeypatch.setattr(_stream, "STREAM_CHUNK_BYTES", 1000)
+    sizes = _batched(monkeypatch)
+    fast, slow = _read_both_ways(path, monkeypatch)
+    assert fast == slow
+    samples = len(fast[0])
+    assert sum(sizes) == samples, "Inspect's logs are regular: built on columns"
+    assert max(sizes) <= max(batch, 1) and len(sizes) >= samples // batch
+
+
+def _no_scorers(samples: list[Any]) -> dict[str, Any]:
+    doc = _log(samples)
+    doc["eval"] = {k: v for k, v in doc["eval"].items() if k != "scorers"}
+    doc.pop("results", None)
+    return doc
+
+
+def _unscored(ident: Any, **fields: Any) -> dict[str, Any]:
+    return {k: v for k, v in _sample(ident, **fields).items() if k != "scores"}
+
+
+#: Logs whose rows depend on more than one batch, or that a later batch makes irregular.
+ACROSS_BATCHES = {
+    "id and epoch repeated in a later batch": _log([_sample(1), _sample(2), _sample(1)]),
+    "bad epoch in a later batch": _log([_sample(1), _sample(2), _sample(3, epoch="x")]),
+    "no id in a later batch": _log([_sample(1), _sample(2), {"epoch": 1}]),
+    "time as text in a later batch": _log([_sample(1), _sample(2), _sample(3, total_time="5")]),
+    "first scorer from a later batch": _no_scorers(
+        [_unscored(1), _unscored(2), _sample(3, scores={"b": 1, "a": 0}), _sample(4)]
+    ),
+    "no scorer at all": _no_scorers([_unscored(1), _unscored(2)]),
+    "ids of two types": _log([_sample(1), _sample("1"), _sample(1.0, epoch=2)]),
+    "dict scores in a later batch": _log(
+        [_sample(1), _sample(2, scores={"m": {"value": {"x": 1}}})]
+    ),
+    "results not an object": _no_scorers([_sample(1)]) | {"results": [1]},
+    "no samples": _log([]),
+    "sorted keys": dict(sorted(_log([_sample(1), _sample(2)]).items())),
+    "no eval": {k: v for k, v in _log([_sample(1)]).items() if k != "eval"},
+}
+
+
+@pytest.mark.parametrize("name", list(ACROSS_BATCHES))
+@pytest.mark.parametrize("chunk", [64, 4 * 2**20])  # a batch of each sample, or of most
+def test_what_spans_batches_gives_todays_rows_and_notes(name, chunk, tmp_path, monkeypatch):
+    monkeypatch.setattr(_batches, "BATCH_SAMPLES", 1)
+    monkeypatch.setattr(_stream, "STREAM_CHUNK_BYTES", chunk)
+    path = tmp_path / "log.json"
+    path.write_bytes(_indented(ACROSS_BATCHES[name]))
+    fast, slow = _read_both_ways(path, monkeypatch)
+    assert fast == slow
+
+
+def test_a_repeat_across_batches_is_read_again_whole(tmp_path, monkeypatch):
+    """The batches are left, and the row build keeps the first and says so."""
+    monkeypatch.setattr(_batches, "BATCH_SAMPLES", 1)
+    monkeypatch.setattr(_stream, "STREAM_CHUNK_BYTES", 64)
+    sizes = _batched(monkeypatch)
+    path = tmp_path / "log.json"
+    path.write_bytes(_indented(ACROSS_BATCHES["id and epoch repeated in a later batch"]))
+    fast, _ = _read_both_ways(path, monkeypatch)
+    assert sizes == [1, 1, 1], "a batch of each sample was built, then left"
+    assert [row["sample_id"] for row in fast[0]] == ["1", "2"]
+    assert "1 sample(s) repeating an id and epoch: left out (the first of each is kept)" in fast[2]
+
+
+class _ReadOnly:
+    """A file object that can only ``read`` (as some remote files), counting the sizes."""
+
+    def __init__(self, data: bytes, sizes: list[int]) -> None:
+        self.inner, self.sizes = io.BytesIO(data), sizes
+
+    def read(self, size: int = -1) -> bytes:
+        self.sizes.append(size)
+        return self.inner.read(size)
+
+
+class _Counted(io.BytesIO):
+    """An in-memory file counting the sizes asked of ``readinto``."""
+
+    def __init__(self, data: bytes, sizes: list[int]) -> None:
+        super().__init__(data)
+        self.sizes = sizes
+
+    def readinto(self, buffer: Any) -> int:
+        self.sizes.append(len(buffer))
+        return super().readinto(buffer)
+
+
+@pytest.mark.parametrize("handle_type", [_Counted, _ReadOnly])
+def test_memory_holds_a_chunk_not_the_log(handle_type, monkeypatch):
     """Reads go a chunk at a time, and the samples come out as they went in."""
     samples = [_sample(i, events=[{"text": "x" * 500}] * 20) for i in range(200)]
     data = _indented(_log(samples))
     reads: list[int] = []
-    handle = io.BytesIO(data)
-    original = handle.read
-
-    def read(size: int = -1) -> bytes:
-        reads.append(size)
-        return original(size)
-
-    handle.read = read  # type: ignore[method-assign]
     monkeypatch.setattr(_stream, "STREAM_CHUNK_BYTES", 2**16)
-    header, kept = _stream._stream_indented(handle)
+    header, kept = _stream._stream_indented(handle_type(data, reads))
     assert all(0 < size <= 2**16 for size in reads) and len(reads) > len(data) // 2**16
     assert [s["id"] for s in kept] == list(range(200))
     assert "events" not in kept[0] and header["status"] == "success"
