@@ -72,13 +72,39 @@ class Batches(Kept):
         self.built.append(tables)
         self.pending = []
 
-    def end(self) -> None:
-        if self.log is None:
-            return
+    def half(self) -> Batches | None:
+        if self.log is None or self.first is None:
+            return None  # no batch of the second half could know the first scorer
+        other = Batches(self.path)
+        other.log, other.results, other.first = self.log, self.results, self.first
+        return other
+
+    def payload(self) -> bytes:
+        sink = pa.BufferOutputStream()
+        for table in self._tables():
+            with pa.ipc.new_stream(sink, table.schema) as stream:
+                stream.write_table(table)
+        return bytes(sink.getvalue())
+
+    def merge(self, payload: bytes) -> None:
+        if self.pending:
+            self._flush()  # these samples come first
+        reader = pa.BufferReader(payload)
+        samples, scores = (pa.ipc.open_stream(reader).read_all() for _ in range(2))
+        self.built.append((samples, scores))
+
+    def _tables(self) -> tuple[pa.Table, pa.Table]:
+        """The rows of every sample added: (samples, scores)."""
         if self.pending or not self.built:
             self._flush()
         samples = pa.concat_tables([samples for samples, _ in self.built]).combine_chunks()
         scores = pa.concat_tables([scores for _, scores in self.built]).combine_chunks()
+        return samples, scores
+
+    def end(self) -> None:
+        if self.log is None:
+            return
+        samples, scores = self._tables()
         ids = zip(samples["sample_id"].to_pylist(), samples["epoch"].to_pylist(), strict=True)
         if len(set(ids)) != samples.num_rows:
             raise Abandoned  # an id and epoch in two batches: the row build keeps the first

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -313,3 +314,88 @@ def test_a_large_log_written_by_inspect_streams_as_it_is_read_whole(tmp_path, mo
     assert streamed.samples.equals(whole.samples)
     assert streamed.scores.equals(whole.scores)
     assert streamed.notes == whole.notes
+
+
+# --------------------------------------------------------------------------- two processes
+
+
+@pytest.fixture
+def split(monkeypatch):
+    """Every streamed log of more than 1 KB of samples is read by two processes; the
+    list records each time the parent took the child's samples."""
+    monkeypatch.setattr(_stream, "SPLIT_BYTES", 1024)
+    monkeypatch.setattr(_stream, "STREAM_CHUNK_BYTES", 256)  # the parent not yet past the middle
+    monkeypatch.setattr(_stream, "_cores_free", lambda: True)
+    merged: list[int] = []
+    merge = _batches.Batches.merge
+
+    def spy(self: Any, payload: bytes) -> None:
+        merged.append(len(payload))
+        merge(self, payload)
+
+    monkeypatch.setattr(_batches.Batches, "merge", spy)
+    return merged
+
+
+def _odd_sample(ident: int) -> bytes:
+    """A sample whose metadata holds, at the samples' own indent, what separates them."""
+    return (
+        b'    {\n      "id": %d,\n      "epoch": 1,\n      "metadata": {"list": [\n'
+        b'    {"a": 1\n    },\n    {"b": 2}\n      ]},\n      "scores": {"m": 1}\n    }' % ident
+    )
+
+
+def _with_odd_sample(position: int, count: int = 9) -> bytes:
+    data = _indented(_log([_sample(i, messages=["x" * 300]) for i in range(count)]))
+    start = data.index(b'\n  "samples": [')
+    cuts = [m.start() for m in re.compile(rb"\n    \{\n").finditer(data, start)][:count]
+    ends = [data.index(b"\n    }", cut + 1) + 6 for cut in cuts]
+    return data[: cuts[position] + 1] + _odd_sample(99) + data[ends[position] :]
+
+
+def test_the_odd_sample_is_valid_json():
+    doc = json.loads(_with_odd_sample(4))
+    assert [s["id"] for s in doc["samples"]] == [0, 1, 2, 3, 99, 5, 6, 7, 8]
+
+
+@pytest.mark.parametrize("path", JSON_LOGS, ids=lambda p: p.name)
+def test_two_processes_read_every_log_as_ijson_reads_it(path, split, monkeypatch):
+    fast, slow = _read_both_ways(path, monkeypatch)
+    assert fast == slow
+    if len(fast[0]) >= 10:  # (a log of one sample, or few, may have none to split at)
+        assert split, "the child's samples were taken"
+
+
+SPLIT_CASES = {
+    **{f"separator inside sample {k}": _with_odd_sample(k) for k in range(9)},
+    "bad epoch in the second half": _indented(
+        _log([_sample(i, messages=["x" * 300]) for i in range(8)] + [_sample(9, epoch=0)])
+    ),
+    "id repeated across the halves": _indented(
+        _log([_sample(i % 5, messages=["x" * 300]) for i in range(10)])
+    ),
+    "NaN in the second half": _indented(
+        _log([_sample(i, messages=["x" * 300]) for i in range(8)] + [_sample(9, events=[1.5])])
+    ).replace(b"1.5", b"NaN"),
+    "truncated in the second half": _indented(
+        _log([_sample(i, messages=["x" * 300]) for i in range(9)])
+    )[:-700],
+}
+
+
+@pytest.mark.parametrize("name", list(SPLIT_CASES))
+def test_what_the_child_cannot_read_the_parent_reads_alone(name, split, tmp_path, monkeypatch):
+    path = tmp_path / "log.json"
+    path.write_bytes(SPLIT_CASES[name])
+    fast, slow = _read_both_ways(path, monkeypatch)
+    assert fast == slow
+
+
+def test_a_small_or_in_memory_log_is_read_by_one_process(split, monkeypatch):
+    in_memory = _batches.Batches("log.json")
+    assert _stream._stream_indented(io.BytesIO(JSON_LOGS[0].read_bytes()), in_memory)
+    assert in_memory.parsed is not None and in_memory.parsed.samples.num_rows == 20
+    assert not split
+    monkeypatch.setattr(_stream, "SPLIT_BYTES", 2**30)
+    fast, slow = _read_both_ways(JSON_LOGS[0], monkeypatch)
+    assert fast == slow and not split
