@@ -427,9 +427,13 @@ class _Half:
             return None
         read, write = os.pipe()
         pid = os.fork()
-        if pid == 0:  # the child: never returns
-            os.close(read)
-            cls._child(write, fd, boundary, other, layout)
+        if pid == 0:  # the child: never returns, never runs the parent's code
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops it
+                os.close(read)
+                cls._child(write, fd, boundary, other, layout)
+            finally:
+                os._exit(0)
         os.close(write)
         held.limit = boundary
         return cls(pid, read)
@@ -446,10 +450,8 @@ class _Half:
                 answer = held.offset(close).to_bytes(8, "little") + kept.payload()
         except BaseException:  # noqa: BLE001, S110 - the parent reads the rest itself
             pass
-        finally:
-            with os.fdopen(pipe, "wb") as out:
-                out.write(answer)
-            os._exit(0)
+        with os.fdopen(pipe, "wb") as out:
+            out.write(answer)
 
     def join(self, held: _Buffer, kept: Kept) -> int | None:
         """At the limit: decode the samples held (up to the comma before the child's
