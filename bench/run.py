@@ -375,7 +375,7 @@ def parse_shape(text: str) -> tuple[int, int]:
 _INGEST_IJSON = (
     "import sys\n"
     "from budgetcurves.ingest import _stream\n"
-    "_stream._stream_indented = lambda handle: None\n"
+    "_stream._stream_indented = lambda handle, kept=None: None\n"
     "from budgetcurves.cli import main\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )
@@ -385,7 +385,7 @@ _READ_JSON = (
     "import json, sys, time\n"
     "from budgetcurves.ingest import _stream\n"
     "from budgetcurves.ingest._ingest import read_any\n"
-    "if sys.argv[2] == 'ijson': _stream._stream_indented = lambda handle: None\n"
+    "if sys.argv[2] == 'ijson': _stream._stream_indented = lambda handle, kept=None: None\n"
     "started = time.perf_counter(); read_any(sys.argv[1])\n"
     "print(json.dumps({'seconds': time.perf_counter() - started}))\n"
 )
@@ -396,7 +396,7 @@ _SAME_JSON = (
     "from budgetcurves.ingest import _stream\n"
     "from budgetcurves.ingest._ingest import read_any\n"
     "fast = read_any(sys.argv[1])\n"
-    "_stream._stream_indented = lambda handle: None\n"
+    "_stream._stream_indented = lambda handle, kept=None: None\n"
     "slow = read_any(sys.argv[1])\n"
     "same = fast.samples.equals(slow.samples) and fast.scores.equals(slow.scores)\n"
     "print(f'yes ({fast.samples.num_rows:,})' if same and fast.notes == slow.notes else 'NO')\n"

@@ -213,3 +213,14 @@ def build(
         return _build(path, kind, log, results, samples, notes)
     notes.extend(_build_notes(path, log))
     return parsed_log(path, kind, log, tables, notes)
+
+
+def regular_tables(
+    log: dict[str, Any], samples: list[Any], first: str | None
+) -> tuple[pa.Table, pa.Table] | None:
+    """:func:`build`'s tables (samples, scores) where the samples are regular, else None
+    (the row build's to name); for readers that build a log's rows a batch at a time."""
+    try:
+        return _tables(log, samples, first)
+    except Exception:  # noqa: BLE001 - anything odd is the row build's to name
+        return None

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import pytest
 
-from budgetcurves.ingest import _read, _stream
+from budgetcurves.ingest import _batches, _read, _stream
 
 from ..conftest import EXAMPLE_LOGS, REAL_LOGS
 
@@ -152,14 +153,12 @@ def test_what_it_cannot_vouch_for_goes_to_ijson(name):
         assert merged == slow
 
 
-@pytest.mark.parametrize("name", list(REFUSED))
-def test_a_refused_log_gives_todays_rows_and_notes(name, tmp_path, monkeypatch):
-    """read_json_log on a streamed log: the same rows, notes or error as with ijson."""
-    path = tmp_path / "log.json"
-    path.write_bytes(REFUSED[name])
+def _read_both_ways(path: Path, monkeypatch: Any) -> list[Any]:
+    """read_json_log on a streamed log with the fast path, then with ijson alone: for
+    each, the rows and notes, or the error."""
     monkeypatch.setattr(_read, "STREAM_JSON_BYTES", 0)
     outcomes = []
-    for indented in (_stream._stream_indented, lambda handle: None):
+    for indented in (_stream._stream_indented, lambda handle, kept=None: None):
         monkeypatch.setattr(_stream, "_stream_indented", indented)
         with open(path, "rb") as handle:
             try:
@@ -168,24 +167,134 @@ def test_a_refused_log_gives_todays_rows_and_notes(name, tmp_path, monkeypatch):
                 outcomes.append(("error", exc.reason))
                 continue
         outcomes.append((parsed.samples.to_pylist(), parsed.scores.to_pylist(), parsed.notes))
+    return outcomes
+
+
+@pytest.mark.parametrize("name", list(REFUSED))
+def test_a_refused_log_gives_todays_rows_and_notes(name, tmp_path, monkeypatch):
+    """read_json_log on a streamed log: the same rows, notes or error as with ijson."""
+    path = tmp_path / "log.json"
+    path.write_bytes(REFUSED[name])
+    outcomes = _read_both_ways(path, monkeypatch)
     assert outcomes[0] == outcomes[1]
 
 
-def test_memory_holds_a_chunk_not_the_log(monkeypatch):
+# --------------------------------------------------------------------------- batches
+
+
+def _batched(monkeypatch: Any) -> list[int]:
+    """The sizes of the batches built on columns from now on (the spy's list)."""
+    sizes: list[int] = []
+    regular = _batches.regular_tables
+
+    def spy(log: Any, samples: list[Any], first: Any) -> Any:
+        sizes.append(len(samples))
+        return regular(log, samples, first)
+
+    monkeypatch.setattr(_batches, "regular_tables", spy)
+    return sizes
+
+
+@pytest.mark.parametrize("path", JSON_LOGS, ids=lambda p: p.name)
+@pytest.mark.parametrize("batch", [1, 3, 2048])
+def test_every_log_built_a_batch_at_a_time_gives_todays_rows(path, batch, monkeypatch):
+    monkeypatch.setattr(_batches, "BATCH_SAMPLES", batch)
+    monkeypatch.setattr(_stream, "STREAM_CHUNK_BYTES", 1000)
+    sizes = _batched(monkeypatch)
+    fast, slow = _read_both_ways(path, monkeypatch)
+    assert fast == slow
+    samples = len(fast[0])
+    assert sum(sizes) == samples, "Inspect's logs are regular: built on columns"
+    assert max(sizes) <= max(batch, 1) and len(sizes) >= samples // batch
+
+
+def _no_scorers(samples: list[Any]) -> dict[str, Any]:
+    doc = _log(samples)
+    doc["eval"] = {k: v for k, v in doc["eval"].items() if k != "scorers"}
+    doc.pop("results", None)
+    return doc
+
+
+def _unscored(ident: Any, **fields: Any) -> dict[str, Any]:
+    return {k: v for k, v in _sample(ident, **fields).items() if k != "scores"}
+
+
+#: Logs whose rows depend on more than one batch, or that a later batch makes irregular.
+ACROSS_BATCHES = {
+    "id and epoch repeated in a later batch": _log([_sample(1), _sample(2), _sample(1)]),
+    "bad epoch in a later batch": _log([_sample(1), _sample(2), _sample(3, epoch="x")]),
+    "no id in a later batch": _log([_sample(1), _sample(2), {"epoch": 1}]),
+    "time as text in a later batch": _log([_sample(1), _sample(2), _sample(3, total_time="5")]),
+    "first scorer from a later batch": _no_scorers(
+        [_unscored(1), _unscored(2), _sample(3, scores={"b": 1, "a": 0}), _sample(4)]
+    ),
+    "no scorer at all": _no_scorers([_unscored(1), _unscored(2)]),
+    "ids of two types": _log([_sample(1), _sample("1"), _sample(1.0, epoch=2)]),
+    "dict scores in a later batch": _log(
+        [_sample(1), _sample(2, scores={"m": {"value": {"x": 1}}})]
+    ),
+    "results not an object": _no_scorers([_sample(1)]) | {"results": [1]},
+    "no samples": _log([]),
+    "sorted keys": dict(sorted(_log([_sample(1), _sample(2)]).items())),
+    "no eval": {k: v for k, v in _log([_sample(1)]).items() if k != "eval"},
+}
+
+
+@pytest.mark.parametrize("name", list(ACROSS_BATCHES))
+@pytest.mark.parametrize("chunk", [64, 4 * 2**20])  # a batch of each sample, or of most
+def test_what_spans_batches_gives_todays_rows_and_notes(name, chunk, tmp_path, monkeypatch):
+    monkeypatch.setattr(_batches, "BATCH_SAMPLES", 1)
+    monkeypatch.setattr(_stream, "STREAM_CHUNK_BYTES", chunk)
+    path = tmp_path / "log.json"
+    path.write_bytes(_indented(ACROSS_BATCHES[name]))
+    fast, slow = _read_both_ways(path, monkeypatch)
+    assert fast == slow
+
+
+def test_a_repeat_across_batches_is_read_again_whole(tmp_path, monkeypatch):
+    """The batches are left, and the row build keeps the first and says so."""
+    monkeypatch.setattr(_batches, "BATCH_SAMPLES", 1)
+    monkeypatch.setattr(_stream, "STREAM_CHUNK_BYTES", 64)
+    sizes = _batched(monkeypatch)
+    path = tmp_path / "log.json"
+    path.write_bytes(_indented(ACROSS_BATCHES["id and epoch repeated in a later batch"]))
+    fast, _ = _read_both_ways(path, monkeypatch)
+    assert sizes == [1, 1, 1], "a batch of each sample was built, then left"
+    assert [row["sample_id"] for row in fast[0]] == ["1", "2"]
+    assert "1 sample(s) repeating an id and epoch: left out (the first of each is kept)" in fast[2]
+
+
+class _ReadOnly:
+    """A file object that can only ``read`` (as some remote files), counting the sizes."""
+
+    def __init__(self, data: bytes, sizes: list[int]) -> None:
+        self.inner, self.sizes = io.BytesIO(data), sizes
+
+    def read(self, size: int = -1) -> bytes:
+        self.sizes.append(size)
+        return self.inner.read(size)
+
+
+class _Counted(io.BytesIO):
+    """An in-memory file counting the sizes asked of ``readinto``."""
+
+    def __init__(self, data: bytes, sizes: list[int]) -> None:
+        super().__init__(data)
+        self.sizes = sizes
+
+    def readinto(self, buffer: Any) -> int:
+        self.sizes.append(len(buffer))
+        return super().readinto(buffer)
+
+
+@pytest.mark.parametrize("handle_type", [_Counted, _ReadOnly])
+def test_memory_holds_a_chunk_not_the_log(handle_type, monkeypatch):
     """Reads go a chunk at a time, and the samples come out as they went in."""
     samples = [_sample(i, events=[{"text": "x" * 500}] * 20) for i in range(200)]
     data = _indented(_log(samples))
     reads: list[int] = []
-    handle = io.BytesIO(data)
-    original = handle.read
-
-    def read(size: int = -1) -> bytes:
-        reads.append(size)
-        return original(size)
-
-    handle.read = read  # type: ignore[method-assign]
     monkeypatch.setattr(_stream, "STREAM_CHUNK_BYTES", 2**16)
-    header, kept = _stream._stream_indented(handle)
+    header, kept = _stream._stream_indented(handle_type(data, reads))
     assert all(0 < size <= 2**16 for size in reads) and len(reads) > len(data) // 2**16
     assert [s["id"] for s in kept] == list(range(200))
     assert "events" not in kept[0] and header["status"] == "success"
@@ -205,3 +314,88 @@ def test_a_large_log_written_by_inspect_streams_as_it_is_read_whole(tmp_path, mo
     assert streamed.samples.equals(whole.samples)
     assert streamed.scores.equals(whole.scores)
     assert streamed.notes == whole.notes
+
+
+# --------------------------------------------------------------------------- two processes
+
+
+@pytest.fixture
+def split(monkeypatch):
+    """Every streamed log of more than 1 KB of samples is read by two processes; the
+    list records each time the parent took the child's samples."""
+    monkeypatch.setattr(_stream, "SPLIT_BYTES", 1024)
+    monkeypatch.setattr(_stream, "STREAM_CHUNK_BYTES", 256)  # the parent not yet past the middle
+    monkeypatch.setattr(_stream, "_cores_free", lambda: True)
+    merged: list[int] = []
+    merge = _batches.Batches.merge
+
+    def spy(self: Any, payload: bytes) -> None:
+        merged.append(len(payload))
+        merge(self, payload)
+
+    monkeypatch.setattr(_batches.Batches, "merge", spy)
+    return merged
+
+
+def _odd_sample(ident: int) -> bytes:
+    """A sample whose metadata holds, at the samples' own indent, what separates them."""
+    return (
+        b'    {\n      "id": %d,\n      "epoch": 1,\n      "metadata": {"list": [\n'
+        b'    {"a": 1\n    },\n    {"b": 2}\n      ]},\n      "scores": {"m": 1}\n    }' % ident
+    )
+
+
+def _with_odd_sample(position: int, count: int = 9) -> bytes:
+    data = _indented(_log([_sample(i, messages=["x" * 300]) for i in range(count)]))
+    start = data.index(b'\n  "samples": [')
+    cuts = [m.start() for m in re.compile(rb"\n    \{\n").finditer(data, start)][:count]
+    ends = [data.index(b"\n    }", cut + 1) + 6 for cut in cuts]
+    return data[: cuts[position] + 1] + _odd_sample(99) + data[ends[position] :]
+
+
+def test_the_odd_sample_is_valid_json():
+    doc = json.loads(_with_odd_sample(4))
+    assert [s["id"] for s in doc["samples"]] == [0, 1, 2, 3, 99, 5, 6, 7, 8]
+
+
+@pytest.mark.parametrize("path", JSON_LOGS, ids=lambda p: p.name)
+def test_two_processes_read_every_log_as_ijson_reads_it(path, split, monkeypatch):
+    fast, slow = _read_both_ways(path, monkeypatch)
+    assert fast == slow
+    if len(fast[0]) >= 10:  # (a log of one sample, or few, may have none to split at)
+        assert split, "the child's samples were taken"
+
+
+SPLIT_CASES = {
+    **{f"separator inside sample {k}": _with_odd_sample(k) for k in range(9)},
+    "bad epoch in the second half": _indented(
+        _log([_sample(i, messages=["x" * 300]) for i in range(8)] + [_sample(9, epoch=0)])
+    ),
+    "id repeated across the halves": _indented(
+        _log([_sample(i % 5, messages=["x" * 300]) for i in range(10)])
+    ),
+    "NaN in the second half": _indented(
+        _log([_sample(i, messages=["x" * 300]) for i in range(8)] + [_sample(9, events=[1.5])])
+    ).replace(b"1.5", b"NaN"),
+    "truncated in the second half": _indented(
+        _log([_sample(i, messages=["x" * 300]) for i in range(9)])
+    )[:-700],
+}
+
+
+@pytest.mark.parametrize("name", list(SPLIT_CASES))
+def test_what_the_child_cannot_read_the_parent_reads_alone(name, split, tmp_path, monkeypatch):
+    path = tmp_path / "log.json"
+    path.write_bytes(SPLIT_CASES[name])
+    fast, slow = _read_both_ways(path, monkeypatch)
+    assert fast == slow
+
+
+def test_a_small_or_in_memory_log_is_read_by_one_process(split, monkeypatch):
+    in_memory = _batches.Batches("log.json")
+    assert _stream._stream_indented(io.BytesIO(JSON_LOGS[0].read_bytes()), in_memory)
+    assert in_memory.parsed is not None and in_memory.parsed.samples.num_rows == 20
+    assert not split
+    monkeypatch.setattr(_stream, "SPLIT_BYTES", 2**30)
+    fast, slow = _read_both_ways(JSON_LOGS[0], monkeypatch)
+    assert fast == slow and not split
