@@ -5,10 +5,11 @@
     lower end does (the most cautious). Not the first crossing: a rate that falls
     again (scores below 0; a band end, which need not be monotone) has not reached
     a target it loses with more budget.
-    Two ordered passes, whatever the number of targets: a running minimum from each
-    curve's end (its floor, which never falls as the limit grows), then each target
-    placed among the floors it is compared with, as scores_by_limit places its
-    thresholds among the sample values. -#}
+    So the answer is the breakpoint after the last one that falls short of the
+    target. One ordered pass finds it, whatever the number of targets: each target
+    placed among the curve's values in ascending order, as scores_by_limit places
+    its thresholds among the sample values, where the running maximum of the
+    breakpoint index is the last breakpoint below it. -#}
 {#- the targets (var `reach_targets`): on the compiled path the rows of
     int_options__reach_targets (macros/options.sql) -#}
 {%- set targets = reach_targets() -%}
@@ -16,9 +17,9 @@
 {%- set tolerance = '1e-9' -%}
 {#- the three columns a target is searched in, each with the column its answer fills -#}
 {%- set bounds = [
-    {'id': 0, 'floor': 'success_rate_floor', 'answer': 'limit_value'},
-    {'id': 1, 'floor': 'ci_upper_floor', 'answer': 'limit_value_low'},
-    {'id': 2, 'floor': 'ci_lower_floor', 'answer': 'limit_value_high'},
+    {'id': 0, 'column': 'success_rate', 'answer': 'limit_value'},
+    {'id': 1, 'column': 'ci_upper', 'answer': 'limit_value_low'},
+    {'id': 2, 'column': 'ci_lower', 'answer': 'limit_value_high'},
 ] -%}
 
 with
@@ -35,25 +36,38 @@ curve_totals as (
 
 ),
 
--- at each breakpoint, the lowest rate and band ends from there to the curve's end: a
--- running minimum read from the end (one ordered pass), so a target is held from the
--- first breakpoint whose floor reaches it
-floors as (
+-- each breakpoint, keyed by its curve's integer id. Every breakpoint has its curve: a
+-- left join, whose rows PostgreSQL counts as at least the breakpoints (the inner join
+-- on the four text columns it estimated at 1 row, then joined the answers back to this
+-- step by a nested loop that read all of it once per answer: 22 s at 1e6 samples)
+rates as (
 
     select
         curve_totals.curve_id,
+        exact.breakpoint_index,
         exact.limit_value,
-        min(exact.success_rate) over from_the_end as success_rate_floor,
-        min(exact.ci_lower) over from_the_end as ci_lower_floor,
-        min(exact.ci_upper) over from_the_end as ci_upper_floor
+        exact.success_rate,
+        exact.ci_lower,
+        exact.ci_upper
     from exact
-    inner join curve_totals
+    left join curve_totals
         on {{ same_curve('exact', 'curve_totals') }}
-    window from_the_end as (
-        partition by curve_totals.curve_id
-        order by exact.breakpoint_index desc
-        rows between unbounded preceding and current row
-    )
+
+),
+
+-- per curve, the last breakpoint where each column searched has a value (a band end
+-- can be null): a target is held only up to a breakpoint that has one
+last_measured as (
+
+    select
+        curve_id,
+        {% for bound in bounds -%}
+        max(case when {{ bound.column }} is not null then breakpoint_index end)
+            as last_{{ bound.column }}_index
+        {{- ',' if not loop.last }}
+        {% endfor %}
+    from rates
+    group by curve_id
 
 ),
 
@@ -132,21 +146,21 @@ curve_targets as (
 
 ),
 
--- per curve and column searched, the floors and the targets in one stream: in
--- descending order of rate (a target after the floors equal to it), the running
--- minimum of the limit at a target is the smallest limit whose floor reaches it
+-- per curve and column searched, the values and the targets in one stream: in
+-- ascending order of rate (a target before the values equal to it), the running
+-- maximum of the breakpoint index at a target is the last breakpoint below it
 stream as (
 
     {% for bound in bounds -%}
     select
         curve_id,
         {{ bound.id }} as bound_id,
-        {{ bound.floor }} as rate,
+        {{ bound.column }} as rate,
         0 as is_target,
         cast(null as bigint) as target_id,
-        limit_value
-    from floors
-    where {{ bound.floor }} is not null
+        breakpoint_index
+    from rates
+    where {{ bound.column }} is not null
 
     union all
 
@@ -156,7 +170,7 @@ stream as (
         target_rate - {{ tolerance }} as rate,
         1 as is_target,
         target_id,
-        cast(null as {{ type_double() }}) as limit_value
+        cast(null as integer) as breakpoint_index
     from curve_targets
     where target_rate is not null
 
@@ -173,27 +187,53 @@ searched as (
         bound_id,
         is_target,
         target_id,
-        min(limit_value) over (
+        max(breakpoint_index) over (
             partition by curve_id, bound_id
-            order by rate desc, is_target asc
+            order by rate asc, is_target desc
             rows between unbounded preceding and current row
-        ) as limit_value
+        ) as last_below_index
     from stream
+
+),
+
+-- the target is held from the breakpoint after the last one below it (the first,
+-- when none is), if that breakpoint is at or before the column's last value
+held as (
+
+    select
+        searched.curve_id,
+        searched.bound_id,
+        searched.target_id,
+        coalesce(searched.last_below_index, -1) + 1 as held_index
+    from searched
+    inner join last_measured
+        on searched.curve_id = last_measured.curve_id
+    where
+        searched.is_target = 1
+        and coalesce(searched.last_below_index, -1) + 1 <= case searched.bound_id
+            {% for bound in bounds -%}
+            when {{ bound.id }} then last_measured.last_{{ bound.column }}_index
+            {% endfor -%}
+        end
 
 ),
 
 reached as (
 
-    select
-        curve_id,
-        target_id,
+    select {{ shuffle_join_hint(['held', 'rates']) }}
+        held.curve_id,
+        held.target_id,
         {% for bound in bounds -%}
-        min(case when bound_id = {{ bound.id }} then limit_value end) as {{ bound.answer }}
+        min(case when held.bound_id = {{ bound.id }} then rates.limit_value end)
+            as {{ bound.answer }}
         {{- ',' if not loop.last }}
         {% endfor %}
-    from searched
-    where is_target = 1
-    group by curve_id, target_id
+    from held
+    inner join rates
+        on
+            held.curve_id = rates.curve_id
+            and held.held_index = rates.breakpoint_index
+    group by held.curve_id, held.target_id
 
 ),
 
