@@ -22,6 +22,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -90,6 +91,23 @@ class TestResult:
     name: str
     failures: int
     status: str  # "pass", "warn" or "error"
+
+
+@dataclass
+class Built:
+    """What a kept catalog holds (see :func:`kept_database`), as a build tool knows
+    what is stale: each model's and data test's *stamp*, a hash of what it was built
+    from (its SQL or bound option rows, the stamps of what it reads, and ``sources``,
+    the landed rows'). Executing a plan with it runs only the steps whose stamp
+    changed: a call that changes ``steps`` rebuilds the grid and what reads it, not
+    the samples' models, and runs the data tests of what it rebuilt."""
+
+    #: the stamp of the rows the sources hold (the caller's: e.g. a hash of the frame)
+    sources: str
+    #: what loading those rows said (the notes a caller repeats on every call)
+    notes: tuple[str, ...] = ()
+    stamps: dict[str, str] = field(default_factory=dict)
+    tests: dict[str, tuple[str, TestResult]] = field(default_factory=dict)
 
 
 @dataclass
@@ -171,36 +189,55 @@ class Plan:
         con: duckdb.DuckDBPyConnection,
         *names: str,
         timings: dict[str, float] | None = None,
+        built: Built | None = None,
     ) -> list[TestResult]:
         """Build ``names`` (and what they read; everything by default) on ``con``, whose
         catalog must be the plan's database, then run their data tests. ``timings``,
         when given, receives the seconds of each step by name (the tests as one).
+        ``built``, when given, is what ``con``'s catalog already holds: a step whose
+        stamp it records (and whose relation exists) is not run again, a test whose
+        stamp it records keeps its result, and it is updated with what ran.
 
         Raises :class:`DataTestError` naming every failing error-severity test, and
         ``duckdb.Error`` when a model's SQL fails (the transaction is rolled back).
         """
         steps = self.select(*names)
+        stamps = self._stamps(steps, built.sources) if built is not None else {}
         # as profiles.yml sets it for dbt: no model needs its rows in insertion order
         con.execute("set preserve_insertion_order = false")
         kinds = _existing_kinds(con, self.database)
+        ran: list[str] = []
         con.execute("begin transaction")
         try:
             for step in steps:
-                if step.kind != "test":
-                    started = time.perf_counter()
-                    if self.options is not None and step.name in OPTION_MODELS:
-                        self._bind(con, step, kinds.get(step.relation))
-                    else:
-                        for statement in self._statements(step, kinds.get(step.relation)):
-                            con.execute(statement)
-                    if timings is not None:
-                        timings[step.name] = time.perf_counter() - started
+                if step.kind == "test":
+                    continue
+                if (
+                    built is not None
+                    and step.relation in kinds
+                    and built.stamps.get(step.unique_id) == stamps[step.unique_id]
+                ):
+                    continue
+                started = time.perf_counter()
+                if self.options is not None and step.name in OPTION_MODELS:
+                    self._bind(con, step, kinds.get(step.relation))
+                else:
+                    for statement in self._statements(step, kinds.get(step.relation)):
+                        con.execute(statement)
+                ran.append(step.unique_id)
+                if timings is not None:
+                    timings[step.name] = time.perf_counter() - started
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
+            if built is not None:  # what the catalog holds is no longer known
+                built.stamps.clear()
+                built.tests.clear()
             raise
+        if built is not None:
+            built.stamps.update((unique_id, stamps[unique_id]) for unique_id in ran)
         started = time.perf_counter()
-        results = self._test(con, [step for step in steps if step.kind == "test"])
+        results = self._tests(con, [step for step in steps if step.kind == "test"], stamps, built)
         if timings is not None:
             timings["data tests"] = time.perf_counter() - started
         failed = [r for r in results if r.status == "error"]
@@ -210,6 +247,60 @@ class Plan:
                 + "; ".join(f"{r.name} ({r.failures} failing rows)" for r in failed)
             )
         return results
+
+    def _stamps(self, steps: list[Step], sources: str) -> dict[str, str]:
+        """Each step's stamp (see :class:`Built`), in DAG order. A step that reads the
+        options row takes the values of the options it reads, not the row's stamp: a
+        call that changes ``steps`` leaves the samples' models as they are."""
+        stamps: dict[str, str] = {}
+        options = {s.unique_id: s for s in steps if s.name == "int_options"}
+        for step in steps:
+            digest = hashlib.sha256(f"{sources}\0{step.kind}\0{step.sql}".encode())
+            if self.options is not None and step.name in OPTION_MODELS:
+                digest.update(repr(self.options.rows(step.name)).encode())
+            for upstream in step.depends_on:
+                if upstream in options and self.options is not None:
+                    read = self._options_read(step, options[upstream].relation)
+                    digest.update(repr(read).encode())
+                else:
+                    digest.update(stamps.get(upstream, upstream).encode())
+            stamps[step.unique_id] = digest.hexdigest()
+        return stamps
+
+    def _options_read(self, step: Step, relation: str) -> list[tuple[str, Any]]:
+        """The options (name, value) ``step`` reads from the options row, whose every
+        use is the scalar subquery ``(select NAME from RELATION)`` (macros/options.sql,
+        option_sql); all of them if the SQL reads the row in any other way."""
+        assert self.options is not None
+        columns, rows = self.options.rows("int_options")
+        values = dict(zip((c.split()[0] for c in columns.split(", ")), rows[0], strict=True))
+        uses = re.findall(r"\(select (\w+) from " + re.escape(relation) + r"\)", step.sql)
+        if step.sql.count(relation) != len(uses) or not set(uses) <= values.keys():
+            return sorted(values.items())
+        return sorted((name, values[name]) for name in set(uses))
+
+    def _tests(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        tests: list[Step],
+        stamps: Mapping[str, str],
+        built: Built | None,
+    ) -> list[TestResult]:
+        """The tests' results: those ``built`` holds for the same stamp as they were,
+        the others run (in one query)."""
+        if built is None:
+            return self._test(con, tests)
+        kept = {
+            test.unique_id: built.tests[test.unique_id][1]
+            for test in tests
+            if built.tests.get(test.unique_id, ("",))[0] == stamps[test.unique_id]
+        }
+        stale = [test for test in tests if test.unique_id not in kept]
+        for test, result in zip(stale, self._test(con, stale), strict=True):
+            kept[test.unique_id] = result
+            if result.status != "error":  # a failure is found again next time
+                built.tests[test.unique_id] = (stamps[test.unique_id], result)
+        return [kept[test.unique_id] for test in tests]
 
     def _bind(self, con: duckdb.DuckDBPyConnection, step: Step, existing: str | None) -> None:
         """The option relation ``step`` as a table of this plan's options, in place of
@@ -278,16 +369,36 @@ class Plan:
 
 
 def project_fingerprint(project: Path = PROJECT_DIR) -> str:
-    """A hash of every file the compiled SQL depends on: names and contents."""
-    digest = hashlib.sha256()
+    """A hash of every file the compiled SQL depends on: names and contents (read
+    again only when a file's size or modification time changed, or one came or went)."""
+    files: list[Path] = []
     for part in PROJECT_PARTS:
         path = project / part
         found = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in found:
-            if file.is_file() and "__pycache__" not in file.parts:
-                digest.update(file.relative_to(project).as_posix().encode() + b"\0")
-                digest.update(file.read_bytes() + b"\0")
+        files.extend(file for file in found if "__pycache__" not in file.parts)
+    stats = tuple((str(file), *_stat(file)) for file in files)
+    known = _FINGERPRINTS.get(project)
+    if known is not None and known[0] == stats:
+        return known[1]
+    digest = hashlib.sha256()
+    for file in files:
+        if file.is_file():
+            digest.update(file.relative_to(project).as_posix().encode() + b"\0")
+            digest.update(file.read_bytes() + b"\0")
+    _FINGERPRINTS[project] = (stats, digest.hexdigest())
     return digest.hexdigest()
+
+
+#: The last fingerprint of each project, with the stat of the files it was read from.
+_FINGERPRINTS: dict[Path, tuple[tuple[tuple[str, int, int, int], ...], str]] = {}
+
+
+def _stat(file: Path) -> tuple[int, int, int]:
+    try:
+        stat = file.stat()
+    except OSError:
+        return (-1, -1, -1)
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 def plan_key(
@@ -575,27 +686,70 @@ def memory_database(threads: int | None = None) -> Iterator[duckdb.DuckDBPyConne
     call on a small frame: the catalogs are attached to one instance kept for the
     process (opened again in a forked child, as DuckDB is not fork-safe), each on its
     own connection, so temporary views and registered frames go with it. Calls are
-    serialized: the catalog's name is the instance's.
+    serialized: the catalog's name is the instance's (a kept catalog, see
+    :func:`kept_database`, is dropped first).
     """
+    with kept_database("", threads) as catalog:
+        yield catalog.con
+
+
+@dataclass
+class KeptCatalog:
+    """A call's in-memory catalog (see :func:`kept_database`)."""
+
+    con: duckdb.DuckDBPyConnection
+    #: what the catalog holds, when it was kept from an earlier call with the same key;
+    #: None for a new, empty catalog. The caller sets it to keep the catalog after the
+    #: call.
+    built: Built | None
+
+
+@contextmanager
+def kept_database(key: str, threads: int | None = None) -> Iterator[KeptCatalog]:
+    """:func:`memory_database`, but the catalog outlives the call when the caller
+    sets ``built`` and the ``with`` block ends without an error: the next call with
+    the same ``key`` (a hash of its rows and plan, say) gets it back with its
+    ``built``, and executes only what changed. One catalog is kept per process: a
+    call with another key, an empty key, or any error drops it.
+    """
+    global _KEPT
     with _INSTANCE_LOCK:
         instance = _instance()
-        instance.execute(f"attach ':memory:' as {_quote(MEMORY_DATABASE)}")
+        kept, _KEPT = _KEPT, None
+        if kept is not None and kept[0] != os.getpid():
+            kept = None  # the parent's catalog, in the parent's instance
+        name = _quote(MEMORY_DATABASE)
+        if kept is not None and (not key or kept[1] != key):
+            instance.execute(f"detach {name}")
+            kept = None
+        if kept is None:
+            instance.execute(f"attach ':memory:' as {name}")
+        catalog: KeptCatalog | None = None
         try:  # from here on the catalog is detached whatever happens (Ctrl-C too)
             if threads is not None:
                 instance.execute(f"set threads = {int(threads)}")
             con = instance.cursor()
             try:
-                con.execute(f"use {_quote(MEMORY_DATABASE)}")
-                yield con
+                con.execute(f"use {name}")
+                catalog = KeptCatalog(con, kept[2] if kept is not None else None)
+                yield catalog
+            except BaseException:
+                catalog = None
+                raise
             finally:
                 con.close()
         finally:
             instance.execute("reset threads")
-            instance.execute(f"detach {_quote(MEMORY_DATABASE)}")
+            if key and catalog is not None and catalog.built is not None:
+                _KEPT = (os.getpid(), key, catalog.built)
+            else:
+                instance.execute(f"detach {name}")
 
 
 _INSTANCE_LOCK = threading.Lock()
 _INSTANCE: tuple[int, duckdb.DuckDBPyConnection] | None = None
+#: The catalog kept from the last call (kept_database): the process, its key, what it holds.
+_KEPT: tuple[int, str, Built] | None = None
 
 
 def _instance() -> duckdb.DuckDBPyConnection:

@@ -202,3 +202,36 @@ def test_a_call_that_fails_before_its_connection_leaves_no_catalog():
     assert _compiled.MEMORY_DATABASE not in _catalogs()
     with _compiled.memory_database() as con:
         assert con.execute("select 1").fetchone() == (1,)
+
+
+def _tables_of(con: duckdb.DuckDBPyConnection) -> list[tuple[str]]:
+    return con.execute("select table_name from duckdb_tables()").fetchall()
+
+
+def test_a_kept_catalog_comes_back_to_its_key_only():
+    """The drop-in keeps a frame's catalog for the next call on the same rows; any
+    other key, an error, or a call of memory_database drops it."""
+    with _compiled.kept_database("rows a") as catalog:
+        assert catalog.built is None
+        catalog.con.execute("create table main.t as select 1 as x")
+        catalog.built = _compiled.Built("rows a")
+    assert _compiled.MEMORY_DATABASE in _catalogs()
+    with _compiled.kept_database("rows a") as catalog:
+        assert catalog.built is not None and catalog.built.sources == "rows a"
+        assert catalog.con.execute("select x from main.t").fetchall() == [(1,)]
+    with _compiled.kept_database("rows b") as catalog:
+        assert catalog.built is None and _tables_of(catalog.con) == []
+    assert _compiled.MEMORY_DATABASE not in _catalogs()  # rows b's built was not set
+
+    with _compiled.kept_database("rows a") as catalog:
+        catalog.built = _compiled.Built("rows a")
+    with pytest.raises(RuntimeError), _compiled.kept_database("rows a") as catalog:
+        raise RuntimeError("a model failed")
+    assert _compiled.MEMORY_DATABASE not in _catalogs()
+
+    with _compiled.kept_database("rows a") as catalog:
+        catalog.con.execute("create table main.t as select 1 as x")
+        catalog.built = _compiled.Built("rows a")
+    with _compiled.memory_database() as con:
+        assert _tables_of(con) == []
+    assert _compiled.MEMORY_DATABASE not in _catalogs()

@@ -4,7 +4,9 @@ every value, bound from the call's arguments, and builds the same rows as a fres
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -12,7 +14,7 @@ import pytest
 import yaml
 
 from budgetcurves import _compiled
-from budgetcurves._compiled import compiled_plan, database_name
+from budgetcurves._compiled import Built, compiled_plan, database_name
 from budgetcurves._options import VALUE_DEFAULTS, OptionError, check
 from budgetcurves._project import PROJECT_DIR, DbtError, run_dbt
 
@@ -67,34 +69,38 @@ def test_a_sequence_of_values_builds_what_dbt_builds_with_one_compile(tmp_path, 
     monkeypatch.setattr(
         _compiled, "_compile", lambda *a, **k: compiles.append(a) or real_compile(*a, **k)
     )
+    # the same sequence on a copy that keeps what it built (as the drop-in's kept
+    # catalog does): each call builds only what its changed values reach
+    incremental = tmp_path / "incremental.duckdb"
+    shutil.copyfile(compiled, incremental)
+    kept = Built("the example logs")
     folders = set()
     for index, variables in enumerate(SEQUENCE):
         plan = compiled_plan(variables, database_name(compiled))
         folders.add(plan.folder)
         with duckdb.connect(str(compiled)) as con:
             plan.execute(con)
+        ran: dict[str, float] = {}
+        with duckdb.connect(str(incremental)) as con:
+            compiled_plan(variables, database_name(incremental)).execute(
+                con, built=kept, timings=ran
+            )
+        if index > 0:  # the seeds and staging read no value: built by the first call only
+            assert not {"model_info", "stg_inspect__samples"} & set(ran), (variables, ran)
         by_dbt = built([EXAMPLE_LOGS], variables, tmp_path / str(index) / "examples.duckdb")
-        expected, got = _marts(by_dbt), _marts(compiled)
+        expected = _marts(by_dbt)
         assert len(expected["scores_by_limit"]) > 0 or variables.get("score_key")
-        # the values did change the rows: an option's mart is filled when it is on
-        if variables.get("estimator") or variables.get("paired_differences"):
-            filled = (
-                "scores_by_limit_cumulative_incidence"
-                if variables.get("estimator")
-                else "paired_differences_by_limit"
-            )
-            assert len(got[filled]) > 0, (variables, filled)
-        for mart in ALL_MARTS:
-            assert list(got[mart].dtypes) == list(expected[mart].dtypes), (variables, mart)
-            pd.testing.assert_frame_equal(
-                got[mart],
-                expected[mart],
-                check_exact=False,
-                rtol=0,
-                atol=TOLERANCE,
-                obj=f"{mart} with {variables}",
-            )
+        for got in (_marts(compiled), _marts(incremental)):
+            _assert_marts_equal(got, expected, variables)
     assert len(compiles) == 1 and len(folders) == 1
+    # the last values again: nothing is built, every test keeps its result
+    ran = {}
+    with duckdb.connect(str(incremental)) as con:
+        results = compiled_plan(SEQUENCE[-1], database_name(incremental)).execute(
+            con, built=kept, timings=ran
+        )
+    assert set(ran) == {"data tests"}
+    assert [r.status for r in results] == ["pass"] * len(results) and len(results) > 40
     # the values did change the rows: steps 17 on every limit, one limit asked for
     with duckdb.connect(str(compiled)) as con:
         plan = compiled_plan({"steps": 3, "limits": ["total_time"]}, database_name(compiled))
@@ -103,6 +109,29 @@ def test_a_sequence_of_values_builds_what_dbt_builds_with_one_compile(tmp_path, 
             "select distinct limit_name, step_index from main.scores_by_limit order by all"
         ).fetchall()
     assert rows == [("total_time", 0), ("total_time", 1), ("total_time", 2)]
+
+
+def _assert_marts_equal(
+    got: dict[str, pd.DataFrame], expected: dict[str, pd.DataFrame], variables: dict[str, Any]
+) -> None:
+    # the values did change the rows: an option's mart is filled when it is on
+    if variables.get("estimator") or variables.get("paired_differences"):
+        filled = (
+            "scores_by_limit_cumulative_incidence"
+            if variables.get("estimator")
+            else "paired_differences_by_limit"
+        )
+        assert len(got[filled]) > 0, (variables, filled)
+    for mart in ALL_MARTS:
+        assert list(got[mart].dtypes) == list(expected[mart].dtypes), (variables, mart)
+        pd.testing.assert_frame_equal(
+            got[mart],
+            expected[mart],
+            check_exact=False,
+            rtol=0,
+            atol=TOLERANCE,
+            obj=f"{mart} with {variables}",
+        )
 
 
 BAD_VALUES = [
