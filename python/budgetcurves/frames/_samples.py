@@ -42,7 +42,9 @@ def scores_by_limit_df(
     ``model_display_name``...), ready for ``scores_by_limit``. The frame is handed to
     an in-memory DuckDB through Arrow and built with the project's dbt models,
     compiled by dbt on the first call with these options and cached (the frame is
-    not modified). The data tests run too: a failing one is a ``ValueError``.
+    not modified). The data tests run too: a failing one is a ``ValueError``. The
+    database of the last frame (up to ``KEPT_ROWS`` rows) is kept for the next call
+    on the same values: it builds only what its changed options reach.
 
     Args:
        df: Sample summaries and eval information, as from
@@ -130,16 +132,26 @@ def scores_by_limit_df(
 
 
 def _stamp(table: pa.Table) -> str:
-    """A hash of the Arrow table's schema and every value buffer: equal for equal
-    rows (a frame changed in place is a new stamp)."""
+    """A hash of the Arrow table's schema and values: equal for equal rows (a frame
+    changed in place is a new stamp); "" (nothing kept) for a column whose values its
+    buffers do not hold all of: a dictionary inside a nested type."""
     digest = hashlib.sha256(str(table.schema).encode())
     for column in table.columns:
+        dictionary = pa.types.is_dictionary(column.type)
+        if "dictionary<" in str(column.type.value_type if dictionary else column.type):
+            return ""
         for chunk in column.chunks:
-            digest.update(f"|{chunk.offset},{len(chunk)}".encode())
-            for buffer in chunk.buffers():
-                if buffer is not None:
-                    digest.update(memoryview(buffer))
+            _feed(digest, chunk)
+            if isinstance(chunk, pa.DictionaryArray):  # its buffers hold codes, not values
+                _feed(digest, chunk.dictionary)
     return digest.hexdigest()
+
+
+def _feed(digest: Any, array: pa.Array[Any]) -> None:
+    digest.update(f"|{array.offset},{len(array)}".encode())
+    for buffer in array.buffers():
+        if buffer is not None:
+            digest.update(memoryview(buffer))
 
 
 def _as_export(frame: pd.DataFrame, score: str, scorer: str) -> pa.Table:

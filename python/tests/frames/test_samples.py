@@ -121,3 +121,19 @@ def test_a_failing_data_test_fails_every_call(samples, monkeypatch):  # noqa: F8
     ours = scores_by_limit_df(samples, score="score_first", limit="total_tokens")
     ref = reference(samples, "total_tokens")
     assert compare(ours, ref, sample_values(samples, "total_tokens"), "total_tokens") > 0
+
+
+def test_a_categorical_column_is_read_by_its_values_not_its_codes(samples):  # noqa: F811
+    frame = samples.assign(score_first=samples["score_first"].astype("category"))
+    before = scores_by_limit_df(frame, score="score_first", limit="total_tokens")
+    categories = list(frame["score_first"].cat.categories)
+    assert "C" in categories and "I" in categories
+    swapped = {"C": "I", "I": "C"}
+    # the same codes, other values: every correct sample is now incorrect, and back
+    frame["score_first"] = frame["score_first"].cat.rename_categories(
+        [swapped.get(c, c) for c in categories]
+    )
+    after = scores_by_limit_df(frame, score="score_first", limit="total_tokens")
+    ref = reference(frame.assign(score_first=frame["score_first"].astype(str)), "total_tokens")
+    assert compare(after, ref, sample_values(frame, "total_tokens"), "total_tokens") > 0
+    assert not before["success_rate"].equals(after["success_rate"])
