@@ -118,6 +118,18 @@
 {% macro duckdb__cte_materialized() %}materialized{% endmacro %}
 {% macro postgres__cte_materialized() %}materialized{% endmacro %}
 
+{#- Written after `<name> as` in a CTE whose columns the next step repeats in long
+    expressions: on PostgreSQL, which folds a CTE read once into its reader and then
+    evaluates each repeated column anew at every use (scores_by_limit_exact's standard
+    error, in each of the band's columns: 2.5 s at 1e6 samples, held 1.9 s). Empty
+    elsewhere: DuckDB computes such an expression once without it, and holding the
+    rows cost it 0.3 s there. -#}
+{% macro cte_materialized_on_postgres() -%}
+    {{ return(adapter.dispatch('cte_materialized_on_postgres', 'budgetcurves')()) }}
+{%- endmacro %}
+{% macro default__cte_materialized_on_postgres() %}{% endmacro %}
+{% macro postgres__cte_materialized_on_postgres() %}materialized{% endmacro %}
+
 {#- Written after `select` where two relations that grow with the samples are joined:
     on Spark, a hint to shuffle and sort both sides rather than broadcast one. Spark
     sizes a table by its compressed Parquet files, so at 1e7 samples it took the
@@ -172,6 +184,22 @@
 {% macro default__hash_sample_joins() %}{% endmacro %}
 {% macro postgres__hash_sample_joins() -%}
     set local enable_mergejoin = off
+{%- endmacro %}
+
+{#- A pre-hook of the models that group the long rows (samples x limits x facets): on
+    PostgreSQL, no sort in the model's transaction, so the rows are grouped in a hash
+    table (spilled to disk in partitions when it outgrows work_mem). Their grouping
+    columns have no statistics (literals of the unpivot, expressions of a union), so
+    PostgreSQL guesses a tenth of the rows as groups: at 1e7 samples 4.25e6 groups for
+    int_curves__task_sizes (850 real), too many for a hash table by its estimate, and
+    it sorted all 42.5e6 long rows on disk instead (43 s; hashed, 14 s). Empty on
+    the other engines. -#}
+{% macro hash_long_rows() -%}
+    {{ return(adapter.dispatch('hash_long_rows', 'budgetcurves')()) }}
+{%- endmacro %}
+{% macro default__hash_long_rows() %}{% endmacro %}
+{% macro postgres__hash_long_rows() -%}
+    set local enable_sort = off
 {%- endmacro %}
 
 {#- Every data test's query on PostgreSQL runs after the same settings as a model's

@@ -8,8 +8,9 @@
 
 with
 
--- read by both branches of var se_method below (one of them filters every row out):
--- computed where read, not held (1e7 samples would spill it to disk)
+-- read by both branches of var se_method below where the options are data (one of
+-- them filters every row out): computed where read, not held (1e7 samples would
+-- spill it to disk)
 unpivoted as {{ cte_not_materialized() }} (
 
     select * from {{ ref('int_samples__limits') }}
@@ -26,10 +27,11 @@ task_sizes as (
 -- the running sum of their scores before each one (for the clustered standard error).
 -- With se_method `sample` no statistic needs a question's samples in value order: the
 -- cluster columns are null, and the sort they take (most of this model's time, and
--- most of its memory at 1e7 samples) is not done: the option filters every row out
--- before the window
-clustered as (
-
+-- most of its memory at 1e7 samples) is not done. Where the options are literals
+-- (dbt's path) only the chosen branch is written: PostgreSQL plans a union with a
+-- window branch without parallel workers, even when a false condition empties that
+-- branch. Where they are data (the compiled path), both, each filtered by the option
+{%- set with_clusters -%}
     select
         *,
         count(*) over question_samples as cluster_size,
@@ -43,7 +45,8 @@ clustered as (
             0
         ) as cluster_score_before
     from unpivoted
-    where {{ is_clustered_sql() }}
+{%- endset -%}
+{%- set question_windows -%}
     window
         question_samples as (
             partition by limit_name, facet_name, facet_value, model, question_task, sample_id
@@ -52,16 +55,32 @@ clustered as (
             partition by limit_name, facet_name, facet_value, model, question_task, sample_id
             order by limit_value, eval_id, epoch
         )
-
-    union all
-
+{%- endset -%}
+{%- set without_clusters -%}
     select
         *,
         cast(null as bigint) as cluster_size,
         cast(null as bigint) as cluster_position,
         cast(null as {{ type_double() }}) as cluster_score_before
     from unpivoted
+{%- endset %}
+clustered as (
+
+    {% if not options_are_literals() -%}
+    {{ with_clusters }}
+    where {{ is_clustered_sql() }}
+    {{ question_windows }}
+
+    union all
+
+    {{ without_clusters }}
     where not {{ is_clustered_sql() }}
+    {%- elif se_method() == 'clustered' -%}
+    {{ with_clusters }}
+    {{ question_windows }}
+    {%- else -%}
+    {{ without_clusters }}
+    {%- endif %}
 
 ),
 

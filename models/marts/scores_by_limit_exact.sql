@@ -56,7 +56,9 @@ critical_value as (
 
 ),
 
-measured as (
+-- held on PostgreSQL, not folded into the band's step, where it evaluated the standard
+-- error and the design effect anew at each of their many uses in the band
+measured as {{ cte_materialized_on_postgres() }} (
 
     select
         critical_value.z,

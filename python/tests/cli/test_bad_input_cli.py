@@ -161,6 +161,27 @@ def test_a_non_finite_value_in_a_mart_fails_the_build(tmp_path, capsys):
     assert re.search(r"\bis_finite_scores_by_limit_\b", output)
 
 
+def test_a_null_in_the_landing_fails_the_build_naming_the_test(tmp_path, capsys):
+    """A loader other than ours may land a sample without its model: the samples'
+    not_null_columns test (one scan for the key, the log and the model) fails, and a
+    landing without nulls passes it."""
+    db = _with_scorer(tmp_path, "match")
+    passed, output = _dbt_build(db, capsys, "--select", "source:inspect.samples")
+    assert passed, output
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            """update inspect.samples set model = null
+            where sample_id = (select min(sample_id) from inspect.samples)"""
+        )
+        (null_count,) = con.execute(
+            "select count(*) from inspect.samples where model is null"
+        ).fetchone()
+    assert null_count > 0
+    passed, output = _dbt_build(db, capsys, "--select", "source:inspect.samples")
+    assert not passed
+    assert re.search(r"\bsource_not_null_columns_inspect_samples_\w+", output), output
+
+
 # --------------------------------------------------------------------------- 15, 16, 17
 
 
