@@ -924,7 +924,7 @@ def section_profile(sizes: list[int], repeat: int, results: dict, engines: list[
         say(
             "Load: `budgetcurves ingest` (`--target ENGINE`); build: `budgetcurves build` on "
             "DuckDB, `dbt build` (data tests, no unit tests) on the others, with the "
-            "profile's defaults (Spark: its 1 GB driver, `local[2]`). Peak memory: the "
+            "profile's defaults (Spark: its 1 GB driver, `local[3]`). Peak memory: the "
             "process tree's PSS sampled every 0.25 s (PostgreSQL: with the server's "
             "processes); DuckDB's: the largest process reaped. Marts: every public mart, "
             f"rows matched in order; floats beyond {NOISE:g} are counted."

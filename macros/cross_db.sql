@@ -228,3 +228,32 @@
     analyze {{ relation }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Spark: a contracted table's columns are checked against its YAML once the table is
+    built, on the table, rather than before, on the query. dbt's own check runs the
+    model's select once more (`select * from (...) where false limit 0`), and Spark's
+    analyzer spends seconds on a large one before it returns no row: 5 s of
+    budget_headroom's 15 s at 1e6 samples (docs/performance.md, issue 23). So on Spark
+    the table is created from the model's select as written (not dbt's select of the
+    contract's columns from it, which would hide an extra column), then
+    assert_contract_of_table (a post-hook of every model) compares its columns with the
+    YAML's in name, data type and order, as dbt does and in order besides; on a mismatch
+    the table is dropped and the build fails with dbt's contract error. -#}
+{% macro spark__get_assert_columns_equivalent(sql) %}{% endmacro %}
+{% macro spark__get_select_subquery(sql) %}{{ return(sql) }}{% endmacro %}
+
+{% macro assert_contract_of_table(relation) -%}
+    {{ return(adapter.dispatch('assert_contract_of_table', 'budgetcurves')(relation)) }}
+{%- endmacro %}
+{% macro default__assert_contract_of_table(relation) %}{% endmacro %}
+{% macro spark__assert_contract_of_table(relation) -%}
+    {%- set contract = config.get('contract') -%}
+    {%- if execute and contract and contract.enforced and config.get('materialized') == 'table' -%}
+        {%- set table_columns = format_columns(get_column_schema_from_query('select * from ' ~ relation)) -%}
+        {%- set yaml_columns = format_columns(get_column_schema_from_query(get_empty_schema_sql(model['columns']))) -%}
+        {%- if table_columns | map(attribute='formatted') | list != yaml_columns | map(attribute='formatted') | list -%}
+            {%- do adapter.drop_relation(relation.incorporate(type='table')) -%}
+            {%- do exceptions.raise_contract_error(yaml_columns, table_columns) -%}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}

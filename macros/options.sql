@@ -52,3 +52,36 @@
 {% macro option_is_sql(name, value, method) -%}
     ({{ budgetcurves.option_sql(name, value) }} = {{ budgetcurves.sql_string(method) }})
 {%- endmacro %}
+
+{#- Whether a model that the options leave empty (`is_filled` false: its rows are
+    filtered out by a literal `false`) is built from its contract's empty select
+    (empty_contract_select) instead of its SQL: on Spark, on the dbt path, where the
+    analyzer and optimizer spent 5 to 12 s a build on the full SQL of
+    paired_differences_by_limit and scores_by_limit_cumulative_incidence before
+    finding no row (docs/performance.md, issue 23). Elsewhere the engine folds the
+    `false` in milliseconds and the model keeps its SQL; on the compiled path and in
+    unit tests the option is not the var's literal. -#}
+{% macro built_empty(is_filled) -%}
+    {{ return(adapter.dispatch('built_empty', 'budgetcurves')(is_filled)) }}
+{%- endmacro %}
+{% macro default__built_empty(is_filled) %}{{ return(false) }}{% endmacro %}
+{#- never at parse (execute false): dbt reads the model's refs from the SQL it renders
+    then, and the empty select has none (its unit tests would run before the models
+    their fixtures are typed from) -#}
+{% macro spark__built_empty(is_filled) -%}
+    {{ return(execute and not is_filled and budgetcurves.options_are_literals() and not budgetcurves.is_unit_test()) }}
+{%- endmacro %}
+
+{#- No row, with the columns and data types of the model's contract, in its order
+    (dbt's own typed select of a contract, filtered): what a contracted model the
+    options leave empty builds (built_empty). dbt's enforced contract still checks
+    this select against the YAML. -#}
+{% macro empty_contract_select() -%}
+    {%- if not (model is mapping and model.get('columns')) -%}
+        {{ exceptions.raise_compiler_error("empty_contract_select: model " ~ model.name ~ " needs a contract with its columns") }}
+    {%- endif -%}
+    select * from (
+        {{ dbt.get_empty_schema_sql(model.columns) }}
+    ) as no_rows
+    where 1 = 0
+{%- endmacro %}

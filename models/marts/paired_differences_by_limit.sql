@@ -16,6 +16,13 @@
     w^a delta, and the last term is constant sums times the rates. The band is
     Student's t with Q - 1 degrees of freedom. -#}
 
+{#- on Spark, with the option off: no row, the contract's columns (macros/options.sql) -#}
+{%- if built_empty(paired_differences()) %}
+
+{{ empty_contract_select() }}
+
+{%- else %}
+
 with
 
 limits_long as (
@@ -289,3 +296,4 @@ final as (
 )
 
 select * from final
+{%- endif %}

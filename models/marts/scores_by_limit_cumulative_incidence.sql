@@ -17,6 +17,13 @@
     stream of values and thresholds -#}
 {%- set increments = ['incidence_step', 'term_a', 'term_a_f', 'term_a_ff', 'term_b', 'term_c', 'term_c_f'] -%}
 
+{#- on Spark, with the option off: no row, the contract's columns (macros/options.sql) -#}
+{%- if built_empty(estimator() == 'cumulative_incidence') %}
+
+{{ empty_contract_select() }}
+
+{%- else %}
+
 with
 
 limits_long as (
@@ -322,3 +329,4 @@ final as (
 )
 
 select * from final
+{%- endif %}

@@ -53,7 +53,8 @@ def spark_settings(spark_dir: str | os.PathLike[str] | None = None) -> dict[str,
     directory = directory.resolve()
     env = os.environ.get
     return {
-        "spark.master": env("BUDGETCURVES_SPARK_MASTER", "local[2]"),
+        "spark.master": env("BUDGETCURVES_SPARK_MASTER", "local[3]"),
+        "spark.default.parallelism": env("BUDGETCURVES_SPARK_PARALLELISM", "2"),
         "spark.driver.memory": env("BUDGETCURVES_SPARK_DRIVER_MEMORY", "1g"),
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",

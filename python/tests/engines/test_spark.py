@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -100,11 +101,43 @@ def loaded(spark):
     return summary
 
 
+#: The marts the default vars leave empty, which Spark builds from their contract's
+#: empty select rather than their SQL (macros/options.sql, built_empty)
+EMPTY_BY_DEFAULT = ("paired_differences_by_limit", "scores_by_limit_cumulative_incidence")
+
+
+def _schema(spark, table: str) -> list[tuple[str, str]]:
+    return [(f.name, f.dataType.simpleString()) for f in spark.table(f"{SCHEMA}.{table}").schema]
+
+
+@pytest.fixture(scope="module")
+def default_schemas(spark, spark_mart) -> dict[str, list[tuple[str, str]]]:
+    """The columns and types of the marts the default build left empty."""
+    return {name: _schema(spark, name) for name in EMPTY_BY_DEFAULT}
+
+
 @pytest.fixture(scope="module")
 def spark_mart(spark, loaded) -> pd.DataFrame:
     # dbt-spark's session method finds the session above: same metastore, same tables
     run_dbt(["build"], target="spark", quiet=True)
     return spark.table(f"{SCHEMA}.scores_by_limit").toPandas()
+
+
+def test_marts_left_empty_are_built_from_their_contract(spark, spark_mart, default_schemas):
+    """With the default vars the two optional marts are empty, compiled on Spark as
+    their contract's typed select (no trace of their SQL), with no row."""
+    compiled = run_dbt(
+        ["compile", "--select", *EMPTY_BY_DEFAULT], target="spark", quiet=True
+    ).result.results
+    models = [result for result in compiled if result.node.resource_type == "model"]
+    assert len(models) == len(EMPTY_BY_DEFAULT)
+    for result in models:
+        sql = result.node.compiled_code
+        assert "where 1 = 0" in sql and " join " not in sql, result.node.name
+        assert len(sql) < 3000, (result.node.name, len(sql))
+    for name in EMPTY_BY_DEFAULT:
+        assert spark.table(f"{SCHEMA}.{name}").count() == 0
+        assert len(default_schemas[name]) > 5
 
 
 def _reader(spark):
@@ -144,11 +177,13 @@ def test_reingest_rewrites_only_what_changed(spark, spark_mart):
     assert [_count(spark, t) for t in ("samples", "sample_scores", "log_files")] == before
 
 
-def test_vars_change_the_marts_as_on_duckdb(spark, spark_mart, tmp_path):
+def test_vars_change_the_marts_as_on_duckdb(spark, spark_mart, default_schemas, tmp_path):
     duck_db = tmp_path / "vars.duckdb"
     duck = duckdb_build(duck_db, ENGINE_VARS)
     assert len(duck["paired_differences_by_limit"]) > 0
     run_dbt(["build"], target="spark", variables=ENGINE_VARS, quiet=True)
+    # the empty marts of the default build had the columns and types these full ones have
+    assert {name: _schema(spark, name) for name in EMPTY_BY_DEFAULT} == default_schemas
     ours = _reader(spark)("scores_by_limit")
     assert ours.groupby(["model", "limit_name", "facet_name", "facet_value"]).size().eq(17).all()
     assert {"all", "task_name", "metadata.operands"} <= set(ours.facet_name)
@@ -245,6 +280,41 @@ def test_broadcast_scans_are_read_from_the_plan():
     assert _broadcast_samples(unaggregated) == [
         "+- FileScan parquet spark_catalog.s.int_samples__kept[c]"
     ]
+
+
+def test_a_contract_is_checked_on_the_built_table(spark, spark_mart, tmp_path):
+    """On Spark an enforced contract is checked on the table once it is built (not by
+    running the model's select twice): a column whose YAML type differs from the
+    SQL's fails the model with dbt's contract error, and the mistyped table is
+    dropped. The project is a copy with one type changed."""
+    from dbt.cli.main import dbtRunner
+
+    project = tmp_path / "project"
+    shutil.copytree(
+        PROJECT_DIR,
+        project,
+        ignore=shutil.ignore_patterns(
+            "target", "logs", ".*", "*.duckdb*", "python", "docs", "examples", "bench"
+        ),
+    )
+    yml = project / "models" / "marts" / "budget_to_reach.yml"
+    text = yml.read_text()
+    column = "      - name: is_reached\n        description: The curve reaches the target.\n"
+    boolean, string = (f"{column}        data_type: {t}\n" for t in ("boolean", "string"))
+    assert boolean in text
+    yml.write_text(text.replace(boolean, string))
+    args = ["run", "--select", "budget_to_reach", "--target", "spark"]
+    args += ["--project-dir", str(project), "--profiles-dir", str(project)]
+    args += ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
+    done = dbtRunner().invoke(["--quiet", *args])
+    assert not done.success
+    [result] = [r for r in done.result.results if r.node.resource_type == "model"]
+    assert "contract" in (result.message or "").lower(), result.message
+    assert "is_reached" in result.message
+    assert not spark.catalog.tableExists(f"{SCHEMA}.budget_to_reach")
+    # the project's own YAML builds it again
+    run_dbt(["run", "--select", "budget_to_reach"], target="spark", quiet=True)
+    assert spark.catalog.tableExists(f"{SCHEMA}.budget_to_reach")
 
 
 def test_score_to_float_matches_inspect(spark, loaded):
