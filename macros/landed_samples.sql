@@ -1,14 +1,15 @@
 {#- The landed samples, as one relation of `columns` (columns of the source `samples`):
     a log's sample is a row of `samples`; a samples_df export's, loaded into DuckDB, a
     row of `export_samples` with its eval's columns from `export_evals` (stored there
-    once per eval: an export's rows repeat them). A column an export's samples do not
-    have (`sample_uuid`, `model_usage`, `metadata`, `limit_value`) is null for them.
+    once per eval: an export's rows repeat them). The columns an export does not have
+    (`metadata`, `limit_value`: null wherever an export is landed) are null for them.
     Staging and the singular tests of the landed values read the samples through it. -#}
 {% macro landed_samples(columns) -%}
     {%- set export_sample_columns = [
-        'eval_id', 'sample_id', 'epoch', 'input_tokens', 'output_tokens', 'total_tokens',
-        'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'total_cost',
-        'total_time', 'working_time', 'message_count', 'error', 'limit_type',
+        'eval_id', 'sample_id', 'epoch', 'sample_uuid', 'input_tokens', 'output_tokens',
+        'total_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens',
+        'total_cost', 'total_time', 'working_time', 'message_count', 'error', 'limit_type',
+        'model_usage',
     ] -%}
     {%- set export_eval_columns = [
         'log_file', 'source_log', 'log_status', 'run_id', 'eval_set_id', 'task_id',
@@ -17,8 +18,6 @@
         'loaded_at',
     ] -%}
     {%- set not_exported = {
-        'sample_uuid': dbt.type_string(),
-        'model_usage': dbt.type_string(),
         'metadata': dbt.type_string(),
         'limit_value': type_double(),
     } -%}

@@ -265,11 +265,14 @@ def export_queries(
     usage_struct = ", ".join(
         f'"{key}": "VARCHAR"' for key in (*USAGE_FIELDS.values(), "total_cost")
     )
-    model_usage = (
-        f"json_transform(json_extract({usage_json}, "
-        "'$.\"' || replace(cast(model as varchar), '\"', '\\\"') || '\"'), "
-        f"'{{{usage_struct}}}')"
+    # json_extract takes the model's name as the key itself (no path built per row),
+    # but for a name DuckDB would read as a path ('$...', '/...') or the whole document ('')
+    model = "cast(model as varchar)"
+    key = (
+        f"case when {model} = '' or left({model}, 1) in ('$', '/') then "
+        f"'$.\"' || replace({model}, '\"', '\\\"') || '\"' else {model} end"
     )
+    model_usage = f"json_transform(json_extract({usage_json}, {key}), '{{{usage_struct}}}')"
 
     def usage(key: str, cast: str) -> str:
         return f'try_cast(bc_usage."{key}" as {cast})'

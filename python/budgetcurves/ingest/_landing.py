@@ -12,7 +12,7 @@ reader gives its rows in, and :class:`ParsedFile` one file's rows.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import orjson
 import pyarrow as pa
@@ -117,6 +117,9 @@ class Column:
     type: str
     #: filled with the time of loading where a writer leaves it out (PostgreSQL's COPY)
     stamped: bool = False
+    #: stored as written, where an engine would compress it by default (DuckDB): long
+    #: texts that are each different, which compress little for what it costs
+    uncompressed: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,13 +186,14 @@ LOG_FILES = Table(
 )
 
 #: A samples_df export's samples, as DuckDB lands them: the columns a sample has of its
-#: own and the models read (writing a column costs 15 to 30 ms per 1e6 rows even when
-#: all null or constant, the raw ``model_usage`` 0.5 s). What a sample shares with its
-#: eval is in :data:`EXPORT_EVALS`, once per eval; the staging view joins the two.
+#: own, the raw ``model_usage`` among them (writing a column costs 15 to 30 ms per 1e6
+#: rows even when all null or constant). What a sample shares with its eval is in
+#: :data:`EXPORT_EVALS`, once per eval; the staging view joins the two.
 EXPORT_SAMPLE_COLUMNS = (
     "eval_id",
     "sample_id",
     "epoch",
+    "sample_uuid",
     "input_tokens",
     "output_tokens",
     "total_tokens",
@@ -202,6 +206,7 @@ EXPORT_SAMPLE_COLUMNS = (
     "message_count",
     "error",
     "limit_type",
+    "model_usage",
 )
 #: The columns of :data:`SAMPLES` an export gives once per eval (from its header: the
 #: same in each of the eval's rows).
@@ -224,9 +229,16 @@ EXPORT_EVAL_COLUMNS = (
     "eval_cost_limit",
 )
 _SAMPLE_COLUMN = {column.name: column for column in SAMPLES.columns}
+#: Stored uncompressed (DuckDB): compressing the uuids (each different) cost about 0.3
+#: CPU-s of the samples' write at 1e6 rows for 14 MB. The raw usage would save 0.4 more
+#: but take 4.5x the disk (1e6 rows: 189 MB against 42), so it is compressed.
+_UNCOMPRESSED = ("sample_uuid",)
 EXPORT_SAMPLES = Table(
     "export_samples",
-    tuple(_SAMPLE_COLUMN[name] for name in EXPORT_SAMPLE_COLUMNS),
+    tuple(
+        replace(_SAMPLE_COLUMN[name], uncompressed=name in _UNCOMPRESSED)
+        for name in EXPORT_SAMPLE_COLUMNS
+    ),
     identity=("eval_id", "sample_id", "epoch"),
 )
 EXPORT_EVALS = Table(
@@ -258,14 +270,6 @@ def _landed_samples() -> str:
     )
 
 
-#: The columns of :data:`SAMPLES` an export's samples do not have once landed in DuckDB
-#: (null in :data:`LANDED_SAMPLES` and in the staging view).
-EXPORT_NOT_LANDED = tuple(
-    name
-    for name in SAMPLES.names
-    if name not in (*EXPORT_SAMPLE_COLUMNS, *EXPORT_EVAL_COLUMNS, LOADED_AT.name)
-)
-
 #: Every landed sample (logs' and exports'), a row per sample in the columns of
 #: :data:`SAMPLES`, as the staging view ``stg_inspect__samples`` reads them (before its
 #: renames): a subquery, for DuckDB and PostgreSQL.
@@ -288,13 +292,19 @@ class Dialect:
     #: whether one ``alter table`` adds many columns (Spark's ``add columns (...)``)
     #: or each column is added on its own, if not there yet (DuckDB, PostgreSQL)
     add_columns_at_once: bool = False
+    #: how ``create table`` spells a column stored uncompressed ("": as any other)
+    uncompressed: str = ""
 
     def column(self, column: Column) -> str:
         default = f" default {self.now_utc}" if column.stamped and self.now_utc else ""
         return f"{column.name} {self.types[column.type]}{default}"
 
     def create_table(self, table: Table) -> str:
-        columns = [self.column(c) for c in table.columns]
+        columns = [
+            self.column(c)
+            + (f" {self.uncompressed}" if c.uncompressed and self.uncompressed else "")
+            for c in table.columns
+        ]
         if self.keys and table.key:
             columns.append(f"primary key ({', '.join(table.key)})")
         body = ",\n  ".join(columns)
@@ -319,7 +329,7 @@ _BASE_TYPES = {
 
 _NOW_UTC = "timezone('UTC', current_timestamp)"
 
-DUCKDB = Dialect("duckdb", _BASE_TYPES, _NOW_UTC)
+DUCKDB = Dialect("duckdb", _BASE_TYPES, _NOW_UTC, uncompressed="using compression uncompressed")
 POSTGRES = Dialect(
     "postgres", {**_BASE_TYPES, "text": "text", "double": "double precision"}, _NOW_UTC
 )

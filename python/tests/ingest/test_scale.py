@@ -15,7 +15,7 @@ from budgetcurves.ingest import DuckDBWarehouse, _read, ingest
 from budgetcurves.ingest._export import read_samples_export
 from budgetcurves.ingest._files import FileStamp
 from budgetcurves.ingest._ingest import _NewFiles
-from budgetcurves.ingest._landing import EXPORT_NOT_LANDED, LANDED_SAMPLES
+from budgetcurves.ingest._landing import LANDED_SAMPLES
 from budgetcurves.ingest._parallel import MIN_FILES_FOR_WORKERS, read_in_order
 from budgetcurves.ingest._warehouse import transaction
 
@@ -25,16 +25,15 @@ from ._logs import EVAL_LOGS, clone_log
 JSON_LOGS = sorted(EXAMPLE_LOGS.glob("*.json")) + sorted(REAL_LOGS.glob("*.json"))
 
 
-def _landing(db: Path, exclude: tuple[str, ...] = ()) -> list[pd.DataFrame]:
-    """The landed rows of ``db`` (the samples as staging reads them) but ``loaded_at``
-    and the samples' columns ``exclude``."""
+def _landing(db: Path) -> list[pd.DataFrame]:
+    """The landed rows of ``db`` (the samples as staging reads them) but ``loaded_at``."""
     with duckdb.connect(str(db), read_only=True) as con:
         return [
             con.execute(f"select {columns} from {table} order by all").df()
             for table, columns in (
                 (
                     f"{LANDED_SAMPLES} as bc_landed",
-                    f"* exclude ({', '.join(('loaded_at', *exclude))})",
+                    "* exclude (loaded_at)",
                 ),
                 ("inspect.sample_scores", "*"),
                 ("inspect.log_files", "* exclude (loaded_at)"),
@@ -98,19 +97,14 @@ def test_an_export_loaded_by_duckdb_equals_the_arrow_path(tmp_path):
         parsed = read_samples_export(str(EXAMPLE_EXPORT.resolve()))
         with transaction(warehouse):
             warehouse.replace(parsed, FileStamp(stat.st_size, stat.st_mtime_ns))
-    # DuckDB lands an export's samples narrow (export_samples): the columns it leaves
-    # out are null there, and every other column is the Arrow path's
+    # DuckDB lands an export's samples narrow (export_samples, its evals' columns in
+    # export_evals), the raw usage and uuid with them: every column is the Arrow path's
     with duckdb.connect(str(direct), read_only=True) as con:
-        left_out = ", ".join(f"count({name})" for name in EXPORT_NOT_LANDED)
-        assert con.execute(f"select {left_out} from {LANDED_SAMPLES} as bc_landed").fetchall() == [
-            (0,) * len(EXPORT_NOT_LANDED)
-        ]
-        (narrow,) = con.execute("select count(*) from inspect.export_samples").fetchone()
-        assert narrow == summary.samples_added
-    pairs = zip(
-        _landing(direct, EXPORT_NOT_LANDED), _landing(arrow, EXPORT_NOT_LANDED), strict=True
-    )
-    for ours, theirs in pairs:
+        narrow = con.execute(
+            "select count(*), count(model_usage), count(sample_uuid) from inspect.export_samples"
+        ).fetchall()
+    assert narrow == [(summary.samples_added,) * 3]
+    for ours, theirs in zip(_landing(direct), _landing(arrow), strict=True):
         pd.testing.assert_frame_equal(ours, theirs)
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from budgetcurves.ingest import LogReadError, _staged, ingest
 from budgetcurves.ingest._files import FileStamp
-from budgetcurves.ingest._landing import EXPORT_NOT_LANDED, LANDED_SAMPLES
+from budgetcurves.ingest._landing import LANDED_SAMPLES
 
 from ..conftest import EXAMPLE_EXPORT
 
@@ -36,20 +36,14 @@ def landed(tmp_path_factory) -> dict[str, pa.Table]:
         summary = ingest([str(EXAMPLE_EXPORT)], con)
         assert summary.samples_added > 0
         return {
-            # the columns an export's samples have as DuckDB lands them
+            # the samples as DuckDB lands an export's (export_samples, export_evals)
             name: con.sql(
-                f"select * exclude (loaded_at, {', '.join(EXPORT_NOT_LANDED)}) "
-                f"from {LANDED_SAMPLES} as bc_landed"
+                f"select * exclude (loaded_at) from {LANDED_SAMPLES} as bc_landed"
             ).to_arrow_table()
             if name == "samples"
             else con.sql(f"select * from inspect.{name}").to_arrow_table()
             for name in KEY
         }
-
-
-def _landed_columns(table: pa.Table) -> pa.Table:
-    """``table`` but the samples' columns DuckDB does not land for an export."""
-    return table.drop_columns([name for name in EXPORT_NOT_LANDED if name in table.column_names])
 
 
 def _stamp() -> FileStamp:
@@ -66,7 +60,7 @@ def test_batches_hold_the_landed_rows_a_batch_at_a_time(landed, monkeypatch):
             rows = landed[name].num_rows
             assert len(batches) == math.ceil(rows / 7)
             assert max(b.num_rows for b in batches) == 7
-            got = _landed_columns(pa.Table.from_batches(batches))
+            got = pa.Table.from_batches(batches)
             expected = landed[name].select(got.column_names)
             assert _sorted(got, name) == _sorted(expected, name)
         assert sorted(staged.parsed.eval_ids) == sorted(
@@ -79,7 +73,7 @@ def test_parquet_holds_the_landed_rows(landed, tmp_path):
         folder = staged.folder
         for name in KEY:
             staged.to_parquet(name, str(tmp_path / f"{name}.parquet"))
-            got = _landed_columns(pq.read_table(tmp_path / f"{name}.parquet"))
+            got = pq.read_table(tmp_path / f"{name}.parquet")
             expected = landed[name].select(got.column_names)
             assert _sorted(got, name) == _sorted(expected, name)
     assert not folder.exists()  # the scratch database is gone on leaving
