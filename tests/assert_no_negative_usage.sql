@@ -7,7 +7,10 @@ with
 
 samples as (
 
-    select * from {{ source('inspect', 'samples') }}
+    {{ landed_samples([
+        'log_file', 'eval_id', 'sample_id', 'epoch', 'input_tokens', 'output_tokens',
+        'total_tokens', 'total_cost', 'total_time', 'working_time',
+    ]) }}
 
 ),
 

@@ -7,7 +7,7 @@ with
 
 samples as (
 
-    select * from {{ source('inspect', 'samples') }}
+    {{ landed_samples(['log_file', 'eval_id', 'sample_id', 'epoch', 'working_time', 'total_time']) }}
 
 ),
 

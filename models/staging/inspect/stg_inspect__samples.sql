@@ -1,8 +1,20 @@
+{#- The samples of logs and of samples_df exports (macros/landed_samples.sql). -#}
+{%- set columns = [
+        'eval_id', 'sample_id', 'epoch', 'sample_uuid', 'log_file', 'source_log',
+        'log_status', 'run_id', 'eval_set_id', 'task_id', 'task_name', 'model',
+        'eval_created', 'input_tokens', 'output_tokens', 'total_tokens',
+        'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'total_cost',
+        'total_time', 'working_time', 'message_count', 'error', 'limit_type',
+        'limit_value', 'model_usage', 'metadata', 'eval_token_limit',
+        'eval_token_limit_type', 'eval_message_limit', 'eval_time_limit',
+        'eval_working_limit', 'eval_cost_limit', 'loaded_at',
+] -%}
+
 with
 
 source as (
 
-    select * from {{ source('inspect', 'samples') }}
+    {{ landed_samples(columns) }}
 
 ),
 

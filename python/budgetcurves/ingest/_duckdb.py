@@ -224,9 +224,12 @@ class DuckDBWarehouse:
         samples: pa.Table | duckdb.DuckDBPyRelation,
         scores: pa.Table | duckdb.DuckDBPyRelation,
         check: Callable[[duckdb.DuckDBPyConnection, ParsedFile], None] | None = None,
+        exported: bool = False,
     ) -> Replaced:
         """``parsed``'s rows, ``samples`` and ``scores``: Arrow tables or DuckDB relations
-        of the connection. ``check`` runs on the loaded rows before the ledger is written."""
+        of the connection. ``check`` runs on the loaded rows before the ledger is written.
+        ``exported``: ``samples`` are an export's narrow rows (``export_samples``),
+        and the temporary table ``bc_evals`` its evals (``export_evals``)."""
         con = self.con
         views = {
             "bc_eval_ids": pa.table({"eval_id": pa.array(parsed.eval_ids, pa.string())}),
@@ -236,7 +239,18 @@ class DuckDBWarehouse:
         with _views(con, views):
             taken, removed = ([], 0) if self._empty else self._remove(parsed.path)
             self._empty = False
-            added = _count(_insert_samples(con))
+            if not exported:
+                added = _count(_insert_samples(con))
+            else:
+                added = _count(
+                    con.execute(
+                        f"insert into {SCHEMA}.export_samples by name select * from bc_samples"
+                    )
+                )
+                con.execute(
+                    f"insert into {SCHEMA}.export_evals by name "
+                    f"select * exclude (bc_is_constant), {_NOW_UTC} as loaded_at from bc_evals"
+                )
             con.execute(f"insert into {SCHEMA}.sample_scores by name select * from bc_scores")
             if check is not None:
                 check(con, parsed)
@@ -251,16 +265,19 @@ class DuckDBWarehouse:
         taken = [
             row[0]
             for row in con.execute(
-                f"""select distinct log_file from {SCHEMA}.samples
+                f"""select log_file from {SCHEMA}.samples
+                where eval_id in (select eval_id from bc_eval_ids) and log_file <> ?
+                union select log_file from {SCHEMA}.export_evals
                 where eval_id in (select eval_id from bc_eval_ids) and log_file <> ?""",
-                [path],
+                [path, path],
             ).fetchall()
         ]
         con.execute(
             f"""delete from {SCHEMA}.sample_scores where eval_id in (
                 select eval_id from {SCHEMA}.samples where log_file = ?
+                union select eval_id from {SCHEMA}.export_evals where log_file = ?
                 union select eval_id from bc_eval_ids)""",
-            [path],
+            [path, path],
         )
         removed = _count(
             con.execute(
@@ -269,6 +286,7 @@ class DuckDBWarehouse:
                 [path],
             )
         )
+        removed += _remove_exported(con, "eval_id in (select eval_id from bc_eval_ids)", path)
         return taken, removed
 
     def forget(self, path: str) -> int:
@@ -278,9 +296,15 @@ class DuckDBWarehouse:
                     select eval_id from {SCHEMA}.samples where log_file = ?)""",
                 [path],
             )
+            self.con.execute(
+                f"""delete from {SCHEMA}.sample_scores where eval_id in (
+                    select eval_id from {SCHEMA}.export_evals where log_file = ?)""",
+                [path],
+            )
             removed = _count(
                 self.con.execute(f"delete from {SCHEMA}.samples where log_file = ?", [path])
             )
+            removed += _remove_exported(self.con, "false", path)
             self.con.execute(f"delete from {SCHEMA}.log_files where log_file = ?", [path])
         return removed
 
@@ -307,8 +331,25 @@ class DuckDBWarehouse:
             no_rows = (SAMPLES_SCHEMA.empty_table(), SCORES_SCHEMA.empty_table())
             parsed = ParsedFile(path, "samples_df", None, eval_ids, None, *no_rows)
             parsed.notes = list(queries.notes)
-            samples, scores = con.sql(queries.samples), con.sql(queries.scores)
-            replaced = self._replace(parsed, stamp, samples, scores, _loaded_usage_notes)
+            scores = con.sql(queries.scores)
+            # an eval's columns once per eval where its rows agree on them (a samples_df
+            # export's do: they come from the eval's header), else on every sample
+            con.execute(f"create or replace temp table bc_evals as {queries.export_evals}")
+            ((narrow,),) = con.execute(
+                "select coalesce(bool_and(bc_is_constant), true) from bc_evals"
+            ).fetchall()
+            if narrow:
+                replaced = self._replace(
+                    parsed,
+                    stamp,
+                    con.sql(queries.export_samples),
+                    scores,
+                    _exported_usage_notes,
+                    exported=True,
+                )
+            else:
+                samples = con.sql(queries.samples)
+                replaced = self._replace(parsed, stamp, samples, scores, _loaded_usage_notes)
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0]
             if is_fatal(exc):
@@ -324,12 +365,42 @@ class DuckDBWarehouse:
                 self._restore = None
                 # the export's deduplicated rows (export_queries) are not kept past the load
                 con.execute("drop table if exists bc_rows")
+                con.execute("drop table if exists bc_evals")
         replaced.notes = parsed.notes
         return replaced
 
 
+def _remove_exported(con: duckdb.DuckDBPyConnection, where: str, path: str) -> int:
+    """Delete the exported samples and evals loaded from ``path`` or ``where`` (over
+    ``eval_id``); the count of samples removed."""
+    evals = f"log_file = ? or {where}"
+    removed = _count(
+        con.execute(
+            f"""delete from {SCHEMA}.export_samples where eval_id in (
+                select eval_id from {SCHEMA}.export_evals where {evals}) or {where}""",
+            [path],
+        )
+    )
+    con.execute(f"delete from {SCHEMA}.export_evals where {evals}", [path])
+    return removed
+
+
 def _loaded_usage_notes(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> None:
     """:func:`usage_notes` on the rows just loaded from ``parsed.path``, counted in SQL."""
+    _usage_notes(con, parsed, f"{SCHEMA}.samples", "log_file = ?", [parsed.path])
+
+
+def _exported_usage_notes(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> None:
+    """:func:`usage_notes` on an export's rows just loaded into ``export_samples``."""
+    where = "eval_id in (select eval_id from bc_eval_ids)"
+    _usage_notes(con, parsed, f"{SCHEMA}.export_samples", where, [])
+
+
+def _usage_notes(
+    con: duckdb.DuckDBPyConnection, parsed: ParsedFile, table: str, where: str, params: list[str]
+) -> None:
+    """:func:`usage_notes` on the rows just loaded from ``parsed.path``: the rows of
+    ``table`` where ``where`` (with the parameters ``params``)."""
     unscored = f"""error is null and not exists (
         select 1 from {SCHEMA}.sample_scores as s where s.eval_id = bc_loaded.eval_id
         and s.sample_id = bc_loaded.sample_id and s.epoch = bc_loaded.epoch)"""
@@ -348,10 +419,10 @@ def _loaded_usage_notes(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> N
         con.execute(
             "select count(*), "
             + ", ".join(f"count(*) filter (where {check})" for check in checks[:-1])
-            + f", (select count(*) from {SCHEMA}.samples anti join {SCHEMA}.sample_scores "
-            "using (eval_id, sample_id, epoch) where log_file = ? and error is null) "
-            f"from {SCHEMA}.samples as bc_loaded where log_file = ?",
-            [parsed.path, parsed.path],
+            + f", (select count(*) from {table} anti join {SCHEMA}.sample_scores "
+            f"using (eval_id, sample_id, epoch) where {where} and error is null) "
+            f"from {table} as bc_loaded where {where}",
+            params + params,
         )
     )
     total, counts = row[0], [count or 0 for count in row[1:]]
@@ -369,8 +440,8 @@ def _loaded_usage_notes(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> N
             con.execute(
                 "select "
                 + ", ".join(f"min({example}, 3) filter (where {check})" for check in found)
-                + f" from {SCHEMA}.samples as bc_loaded where log_file = ?",
-                [parsed.path],
+                + f" from {table} as bc_loaded where {where}",
+                params,
             )
         )
         examples = {check: ", ".join(ids or []) for check, ids in zip(found, shown, strict=True)}

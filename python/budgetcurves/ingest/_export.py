@@ -10,6 +10,7 @@ Arrow tables for the other warehouses (:func:`read_samples_export`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,13 @@ import duckdb
 import pyarrow as pa
 
 from .._errors import LogReadError
-from ._landing import SAMPLES_SCHEMA, SCORES_SCHEMA, ParsedFile
+from ._landing import (
+    EXPORT_EVAL_COLUMNS,
+    EXPORT_SAMPLE_COLUMNS,
+    SAMPLES_SCHEMA,
+    SCORES_SCHEMA,
+    ParsedFile,
+)
 from ._rows import DECIMAL_NUMBER, USAGE_FIELDS, mistyped_note, negative_budget_note
 
 REQUIRED = ("eval_id", "id", "epoch", "model")
@@ -44,6 +51,19 @@ _NUMBERS = {
     "working_time": "double",
     "message_count": "bigint",
 }
+#: The export columns the columns of an eval come from (with the limits, _BUDGETS).
+_EVAL_SOURCES = (
+    "log",
+    "status",
+    "run_id",
+    "eval_set_id",
+    "task_id",
+    "task_name",
+    "task",
+    "model",
+    "created",
+    "token_limit_type",
+)
 #: The eval's limits (EvalConfiguration columns), landing column -> export column.
 _BUDGETS = {
     "eval_token_limit": ("token_limit", "bigint"),
@@ -71,6 +91,12 @@ class ExportQueries:
     scores: str  # the columns of SCORES_SCHEMA
     eval_ids: str  # one column: the distinct eval ids
     notes: list[str]
+    #: the columns of EXPORT_SAMPLE_COLUMNS (``inspect.export_samples``)
+    export_samples: str = ""
+    #: one row per eval: the columns of EXPORT_EVAL_COLUMNS, and ``bc_is_constant``,
+    #: whether every row of the eval has the same value in each of them (an export
+    #: made by ``samples_df`` does: they come from the eval's header)
+    export_evals: str = ""
 
 
 def export_queries(
@@ -239,11 +265,14 @@ def export_queries(
     usage_struct = ", ".join(
         f'"{key}": "VARCHAR"' for key in (*USAGE_FIELDS.values(), "total_cost")
     )
-    model_usage = (
-        f"json_transform(json_extract({usage_json}, "
-        "'$.\"' || replace(cast(model as varchar), '\"', '\\\"') || '\"'), "
-        f"'{{{usage_struct}}}')"
+    # json_extract takes the model's name as the key itself (no path built per row),
+    # but for a name DuckDB would read as a path ('$...', '/...') or the whole document ('')
+    model = "cast(model as varchar)"
+    key = (
+        f"case when {model} = '' or left({model}, 1) in ('$', '/') then "
+        f"'$.\"' || replace({model}, '\"', '\\\"') || '\"' else {model} end"
     )
+    model_usage = f"json_transform(json_extract({usage_json}, {key}), '{{{usage_struct}}}')"
 
     def usage(key: str, cast: str) -> str:
         return f'try_cast(bc_usage."{key}" as {cast})'
@@ -285,11 +314,30 @@ def export_queries(
     }
     for column, key in USAGE_FIELDS.items():
         select[column] = usage(key, "bigint")
-    projection = ",\n".join(
-        f"cast({select[f.name]} as {_duck_type(f.type)}) as {f.name}" for f in SAMPLES_SCHEMA
+    duck_types = {f.name: _duck_type(f.type) for f in SAMPLES_SCHEMA}
+
+    def projection(names: Iterable[str]) -> str:
+        return ",\n".join(f"cast({select[name]} as {duck_types[name]}) as {name}" for name in names)
+
+    with_usage = f"(select *, {model_usage} as bc_usage from {rows}) as bc_export"
+    samples = f"select {projection(duck_types)} from {with_usage}"
+    narrow = f"select {projection(EXPORT_SAMPLE_COLUMNS)} from {with_usage}"
+    # an eval's columns from its rows' one value of each export column they are made
+    # of (the first, by min; constant when min = max and none or all are null)
+    sources = sorted(
+        {*_EVAL_SOURCES, *(source for source, _ in _BUDGETS.values())}
+        & (types.keys() - {"eval_id"})
     )
-    samples = (
-        f"select {projection} from (select *, {model_usage} as bc_usage from {rows}) as bc_export"
+    grouped = ", ".join(f"min({_quote(name)}) as {_quote(name)}" for name in sources)
+    constant = " and ".join(
+        f"((min({_quote(name)}) = max({_quote(name)}) and count({_quote(name)}) = count(*)) "
+        f"or count({_quote(name)}) = 0)"
+        for name in sources
+    )
+    evals = (
+        f"select {projection(EXPORT_EVAL_COLUMNS)}, bc_is_constant from (select eval_id"
+        f"{', ' + grouped if grouped else ''}, {constant or 'true'} as bc_is_constant "
+        f"from {rows} group by eval_id) as bc_export"
     )
 
     parts = []
@@ -336,6 +384,8 @@ def export_queries(
         scores=" union all ".join(parts),
         eval_ids=f"select distinct cast(eval_id as varchar) as eval_id from {rows}",
         notes=notes,
+        export_samples=narrow,
+        export_evals=evals,
     )
 
 

@@ -12,7 +12,7 @@ reader gives its rows in, and :class:`ParsedFile` one file's rows.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import orjson
 import pyarrow as pa
@@ -117,6 +117,9 @@ class Column:
     type: str
     #: filled with the time of loading where a writer leaves it out (PostgreSQL's COPY)
     stamped: bool = False
+    #: stored as written, where an engine would compress it by default (DuckDB): long
+    #: texts that are each different, which compress little for what it costs
+    uncompressed: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,8 +185,95 @@ LOG_FILES = Table(
     identity=("log_file", "eval_ids"),
 )
 
+#: A samples_df export's samples, as DuckDB lands them: the columns a sample has of its
+#: own, the raw ``model_usage`` among them (writing a column costs 15 to 30 ms per 1e6
+#: rows even when all null or constant). What a sample shares with its eval is in
+#: :data:`EXPORT_EVALS`, once per eval; the staging view joins the two.
+EXPORT_SAMPLE_COLUMNS = (
+    "eval_id",
+    "sample_id",
+    "epoch",
+    "sample_uuid",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "total_cost",
+    "total_time",
+    "working_time",
+    "message_count",
+    "error",
+    "limit_type",
+    "model_usage",
+)
+#: The columns of :data:`SAMPLES` an export gives once per eval (from its header: the
+#: same in each of the eval's rows).
+EXPORT_EVAL_COLUMNS = (
+    "eval_id",
+    "log_file",
+    "source_log",
+    "log_status",
+    "run_id",
+    "eval_set_id",
+    "task_id",
+    "task_name",
+    "model",
+    "eval_created",
+    "eval_token_limit",
+    "eval_token_limit_type",
+    "eval_message_limit",
+    "eval_time_limit",
+    "eval_working_limit",
+    "eval_cost_limit",
+)
+_SAMPLE_COLUMN = {column.name: column for column in SAMPLES.columns}
+#: Stored uncompressed (DuckDB): compressing the uuids (each different) cost about 0.3
+#: CPU-s of the samples' write at 1e6 rows for 14 MB. The raw usage would save 0.4 more
+#: but take 4.5x the disk (1e6 rows: 189 MB against 42), so it is compressed.
+_UNCOMPRESSED = ("sample_uuid",)
+EXPORT_SAMPLES = Table(
+    "export_samples",
+    tuple(
+        replace(_SAMPLE_COLUMN[name], uncompressed=name in _UNCOMPRESSED)
+        for name in EXPORT_SAMPLE_COLUMNS
+    ),
+    identity=("eval_id", "sample_id", "epoch"),
+)
+EXPORT_EVALS = Table(
+    "export_evals",
+    (*(_SAMPLE_COLUMN[name] for name in EXPORT_EVAL_COLUMNS), LOADED_AT),
+    identity=("eval_id", "log_file"),
+)
+
 #: Every landing table, in the order they are created.
-TABLES = (SAMPLES, SCORES, LOG_FILES)
+TABLES = (SAMPLES, SCORES, LOG_FILES, EXPORT_SAMPLES, EXPORT_EVALS)
+
+
+def _landed_samples() -> str:
+    """The SQL of :data:`LANDED_SAMPLES`."""
+    exported = []
+    for column in SAMPLES.columns:
+        if column.name in EXPORT_SAMPLE_COLUMNS:
+            exported.append(f"bc_s.{column.name}")
+        elif column.name in EXPORT_EVAL_COLUMNS or column is LOADED_AT:
+            exported.append(f"bc_e.{column.name}")
+        else:
+            spelled = {"text": "varchar", "double": "double precision"}[column.type]
+            exported.append(f"cast(null as {spelled}) as {column.name}")
+    names = ", ".join(SAMPLES.names)
+    return (
+        f"(select {names} from {SCHEMA}.samples union all select {', '.join(exported)} "
+        f"from {SCHEMA}.{EXPORT_SAMPLES.name} as bc_s join {SCHEMA}.{EXPORT_EVALS.name} as bc_e "
+        "on bc_s.eval_id = bc_e.eval_id)"
+    )
+
+
+#: Every landed sample (logs' and exports'), a row per sample in the columns of
+#: :data:`SAMPLES`, as the staging view ``stg_inspect__samples`` reads them (before its
+#: renames): a subquery, for DuckDB and PostgreSQL.
+LANDED_SAMPLES = _landed_samples()
 
 
 @dataclass(frozen=True)
@@ -202,13 +292,19 @@ class Dialect:
     #: whether one ``alter table`` adds many columns (Spark's ``add columns (...)``)
     #: or each column is added on its own, if not there yet (DuckDB, PostgreSQL)
     add_columns_at_once: bool = False
+    #: how ``create table`` spells a column stored uncompressed ("": as any other)
+    uncompressed: str = ""
 
     def column(self, column: Column) -> str:
         default = f" default {self.now_utc}" if column.stamped and self.now_utc else ""
         return f"{column.name} {self.types[column.type]}{default}"
 
     def create_table(self, table: Table) -> str:
-        columns = [self.column(c) for c in table.columns]
+        columns = [
+            self.column(c)
+            + (f" {self.uncompressed}" if c.uncompressed and self.uncompressed else "")
+            for c in table.columns
+        ]
         if self.keys and table.key:
             columns.append(f"primary key ({', '.join(table.key)})")
         body = ",\n  ".join(columns)
@@ -233,7 +329,7 @@ _BASE_TYPES = {
 
 _NOW_UTC = "timezone('UTC', current_timestamp)"
 
-DUCKDB = Dialect("duckdb", _BASE_TYPES, _NOW_UTC)
+DUCKDB = Dialect("duckdb", _BASE_TYPES, _NOW_UTC, uncompressed="using compression uncompressed")
 POSTGRES = Dialect(
     "postgres", {**_BASE_TYPES, "text": "text", "double": "double precision"}, _NOW_UTC
 )

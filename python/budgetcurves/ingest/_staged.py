@@ -21,7 +21,14 @@ import pyarrow as pa
 
 from ._duckdb import DuckDBWarehouse
 from ._files import FileStamp
-from ._landing import SAMPLES_SCHEMA, SCHEMA, SCORES_SCHEMA, ParsedFile, decode_eval_ids
+from ._landing import (
+    LANDED_SAMPLES,
+    SAMPLES_SCHEMA,
+    SCHEMA,
+    SCORES_SCHEMA,
+    ParsedFile,
+    decode_eval_ids,
+)
 from ._warehouse import transaction
 
 #: Rows per batch handed to a warehouse (PostgreSQL's COPY, Spark's Parquet row groups).
@@ -45,7 +52,9 @@ class StagedExport:
         the loader's Arrow schema, :data:`BATCH_ROWS` at a time."""
         schema = SAMPLES_SCHEMA if table == "samples" else SCORES_SCHEMA
         columns = ", ".join(f'"{name}"' for name in schema.names)
-        reader = self.con.sql(f"select {columns} from {SCHEMA}.{table}").to_arrow_reader(BATCH_ROWS)
+        reader = self.con.sql(f"select {columns} from {_relation(table)}").to_arrow_reader(
+            BATCH_ROWS
+        )
         for batch in reader:
             yield pa.RecordBatch.from_arrays(batch.columns, schema=schema)
 
@@ -56,9 +65,16 @@ class StagedExport:
         columns = ", ".join(f'"{name}"' for name in schema.names)
         target = path.replace("'", "''")
         self.con.execute(
-            f"copy (select {columns} from {SCHEMA}.{table}) to '{target}' "
+            f"copy (select {columns} from {_relation(table)}) to '{target}' "
             f"(format parquet, row_group_size {BATCH_ROWS})"
         )
+
+
+def _relation(table: str) -> str:
+    """The rows of landing table ``table`` in the scratch database: the samples as
+    DuckDB lands an export's (``export_samples`` and ``export_evals``), in the columns
+    of ``samples``."""
+    return f"{LANDED_SAMPLES} as bc_landed" if table == "samples" else f"{SCHEMA}.{table}"
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from inspect_ai.scorer import value_to_float
 
 from budgetcurves._project import PROJECT_DIR, run_dbt
 from budgetcurves.ingest import ingest
+from budgetcurves.ingest._landing import LANDED_SAMPLES
 from budgetcurves.ingest._rows import _scalar_text, _scalar_type
 
 from ..conftest import EXAMPLE_LOGS
@@ -159,11 +160,16 @@ def duckdb_landing(paths: list[str], db) -> dict[str, pd.DataFrame]:
     with duckdb.connect(str(db)) as con:
         summary = ingest(paths, con)
         assert not summary.errors, summary.errors
+        # the samples as DuckDB lands them: an export's narrow rows with their evals'
+        relations = {
+            "samples": f"{LANDED_SAMPLES} as bc_landed",
+            "sample_scores": "inspect.sample_scores",
+        }
         return {
-            table: con.sql(f"select * from inspect.{table}")
+            table: con.sql(f"select * from {relation}")
             .df()
             .drop(columns=["loaded_at"], errors="ignore")
-            for table in ("samples", "sample_scores")
+            for table, relation in relations.items()
         }
 
 

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 
 from budgetcurves.ingest import ingest
 from budgetcurves.ingest._duckdb import load_frame
+from budgetcurves.ingest._landing import LANDED_SAMPLES
 
 from ..conftest import EXAMPLE_EXPORT
 
@@ -27,9 +28,9 @@ def test_two_exports_in_one_run_both_load(tmp_path):
         assert not summary.errors, summary.errors
         assert summary.files_read == 2
         # the second holds the same evals: it replaces the first's samples, whole
-        (rows,) = con.execute("select count(*) from inspect.samples").fetchone()
+        (rows,) = con.execute(f"select count(*) from {LANDED_SAMPLES} as bc_landed").fetchone()
         assert summary.samples_added - summary.samples_removed == rows > 0
-        assert "bc_rows" not in _loaded_tables(con)
+        assert not {"bc_rows", "bc_evals"} & _loaded_tables(con)
 
 
 def test_a_frame_loads_twice_into_one_connection():
@@ -37,6 +38,6 @@ def test_a_frame_loads_twice_into_one_connection():
     con = duckdb.connect()
     load_frame(con, frame)
     load_frame(con, frame)
-    (rows,) = con.execute("select count(*) from inspect.samples").fetchone()
+    (rows,) = con.execute(f"select count(*) from {LANDED_SAMPLES} as bc_landed").fetchone()
     assert rows == frame.num_rows
-    assert "bc_rows" not in _loaded_tables(con)
+    assert not {"bc_rows", "bc_evals"} & _loaded_tables(con)

@@ -16,6 +16,7 @@ import pytest
 
 from budgetcurves._errors import ForeignTable
 from budgetcurves.ingest import forget, ingest
+from budgetcurves.ingest._landing import LANDED_SAMPLES
 from budgetcurves.ingest._read import read_json_log
 
 from ._logs import JSON_LOGS, clone_log
@@ -190,7 +191,7 @@ def test_an_exports_empty_error_is_no_error(tmp_path):
     with duckdb.connect() as con:
         summary = ingest([str(export)], con)
         errors = con.execute(
-            "select sample_id, error from inspect.samples order by sample_id"
+            f"select sample_id, error from {LANDED_SAMPLES} as bc_landed order by sample_id"
         ).fetchall()
     assert "1 of 5 samples have no score and no error" in _notes(summary)
     assert errors == [("1", None), ("2", "boom"), ("3", None), ("4", None), ("5", None)]
@@ -210,7 +211,7 @@ def test_missing_or_mistyped_limit_values_are_said_per_limit(tmp_path):
     log = _changed(tmp_path, "limits", _limits)
     with duckdb.connect() as con:
         summary = ingest([str(log)], con)
-        assert _rows(con, "select count(*) from inspect.samples") == [(SAMPLES,)]
+        assert _rows(con, f"select count(*) from {LANDED_SAMPLES} as bc_landed") == [(SAMPLES,)]
     notes = _notes(summary)
     assert f"5 of {SAMPLES} samples have no total_time" in notes
     assert "1 sample(s) with a total_time that is not a number" in notes and "'0.5'" in notes
@@ -227,7 +228,9 @@ def test_an_exports_mistyped_limit_is_said_and_the_rest_loaded(tmp_path):
     with duckdb.connect() as con:
         summary = ingest([str(export)], con)
         assert not summary.errors, summary.errors
-        times = _rows(con, "select sample_id, total_time from inspect.samples order by 1")
+        times = _rows(
+            con, f"select sample_id, total_time from {LANDED_SAMPLES} as bc_landed order by 1"
+        )
     assert times == [("1", 1.5), ("2", None), ("3", 2.0), ("4", None), ("5", 3.0)]
     notes = _notes(summary)
     assert "1 sample(s) with a total_time that is not a number (e.g. 'abc')" in notes
@@ -246,7 +249,7 @@ def _one_sample_set(tmp_path: Path, index: int, field: str, value) -> tuple[obje
     log = _changed(tmp_path, field, change)
     with duckdb.connect() as con:
         summary = ingest([str(log)], con)
-        ((count,),) = _rows(con, "select count(*) from inspect.samples")
+        ((count,),) = _rows(con, f"select count(*) from {LANDED_SAMPLES} as bc_landed")
     assert not summary.errors, summary.errors
     return summary, count
 
@@ -281,7 +284,10 @@ def test_an_exports_fractional_epoch_is_not_rounded_onto_another_sample(tmp_path
     _write_csv(export, rows)
     with duckdb.connect() as con:
         summary = ingest([str(export)], con)
-        assert _rows(con, "select epoch from inspect.samples order by 1") == [(1,), (2,)]
+        assert _rows(con, f"select epoch from {LANDED_SAMPLES} as bc_landed order by 1") == [
+            (1,),
+            (2,),
+        ]
     assert "3 row(s) without an eval_id, id, whole-number epoch >= 1 or model" in _notes(summary)
 
 
@@ -304,7 +310,9 @@ def test_a_negative_eval_budget_is_named_and_left_out(tmp_path, name, column):
     log = _budget(clone_log(TEMPLATE, tmp_path / "b.json", "eval-b"), **{name: -5})
     with duckdb.connect() as con:
         summary = ingest([str(log)], con)
-        assert _rows(con, f"select distinct {column} from inspect.samples") == [(None,)]
+        assert _rows(con, f"select distinct {column} from {LANDED_SAMPLES} as bc_landed") == [
+            (None,)
+        ]
     assert f"the eval's {name.removesuffix('_limit')}_limit is negative" in _notes(summary) or (
         f"{name} is negative" in _notes(summary)
     )
@@ -319,7 +327,9 @@ def test_an_exports_negative_budget_is_named_and_left_out(tmp_path):
     _write_csv(export, rows)
     with duckdb.connect() as con:
         summary = ingest([str(export)], con)
-        assert _rows(con, "select distinct eval_time_limit from inspect.samples") == [(None,)]
+        assert _rows(
+            con, f"select distinct eval_time_limit from {LANDED_SAMPLES} as bc_landed"
+        ) == [(None,)]
     assert "time_limit is negative" in _notes(summary)
 
 
@@ -342,7 +352,10 @@ def test_an_exports_repeated_row_is_loaded_once_and_said(tmp_path):
     with duckdb.connect() as con:
         summary = ingest([str(export)], con)
         assert summary.samples_added == 4
-        keys = _rows(con, "select sample_id, count(*) from inspect.samples group by 1 order by 1")
+        keys = _rows(
+            con,
+            f"select sample_id, count(*) from {LANDED_SAMPLES} as bc_landed group by 1 order by 1",
+        )
         scores = _rows(con, "select count(*) from inspect.sample_scores")
     assert keys == [(str(i), 1) for i in range(1, 5)] and scores == [(4,)]
     assert "3 row(s) repeating an eval_id, id and epoch" in _notes(summary)
@@ -427,7 +440,7 @@ def test_an_exports_float_ids_are_the_logs_ids(tmp_path):
         pytest.skip("the template's ids are not integers")
     export = _export_of(log, tmp_path / "ids.csv", float_ids=True)
     assert "1.0" in export.read_text() or ".0," in export.read_text()
-    ids = "select sample_id, epoch from inspect.samples order by all"
+    ids = f"select sample_id, epoch from {LANDED_SAMPLES} as bc_landed order by all"
     (_, from_log), (summary, from_export) = (_loaded(f, ids) for f in (log, export))
     assert from_export == from_log
     assert "written as whole-number floats" in _notes(summary)

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from budgetcurves.ingest import _read, _zip, ingest
+from budgetcurves.ingest._landing import LANDED_SAMPLES
 
 from ..conftest import EXAMPLE_EXPORT
 from ._logs import EVAL_LOGS, JSON_LOGS, clone_log, eval_members, write_eval
@@ -29,7 +30,7 @@ def _one(con, sql):
 
 
 def _samples(con) -> int:
-    return _one(con, "select count(*) from inspect.samples")
+    return _one(con, f"select count(*) from {LANDED_SAMPLES} as bc_landed")
 
 
 def _json_samples(path: Path) -> int:
@@ -50,9 +51,9 @@ def test_a_streamed_json_log_with_sorted_keys_keeps_its_status(tmp_path, monkeyp
     assert keys.index("status") > keys.index("samples")
     summary, con = _run(log)
     assert summary.errors == []
-    assert con.execute("select distinct log_status from inspect.samples").fetchall() == [
-        ("success",)
-    ]
+    assert con.execute(
+        f"select distinct log_status from {LANDED_SAMPLES} as bc_landed"
+    ).fetchall() == [("success",)]
     assert con.execute("select distinct format_version from inspect.log_files").fetchall() == [
         (doc["version"],)
     ]
@@ -84,7 +85,7 @@ def test_logs_without_any_eval_id_do_not_replace_each_other(tmp_path):
     summary, con = _run(tmp_path)
     assert summary.errors == []
     assert _samples(con) == _json_samples(first) + _json_samples(second)
-    assert _one(con, "select count(distinct eval_id) from inspect.samples") == 2
+    assert _one(con, f"select count(distinct eval_id) from {LANDED_SAMPLES} as bc_landed") == 2
     assert any("no eval_id, task_id or run_id" in note for note in summary.notes)
 
 
@@ -101,8 +102,8 @@ def test_an_export_and_the_logs_it_came_from_load_each_sample_once(tmp_path):
         summary, con = _run(*order)
         assert summary.errors == []
         assert _samples(con) == pq.read_metadata(EXAMPLE_EXPORT).num_rows
-        duplicated = """select count(*) from (select eval_id, sample_id, epoch
-            from inspect.samples group by all having count(*) > 1)"""
+        duplicated = f"""select count(*) from (select eval_id, sample_id, epoch
+            from {LANDED_SAMPLES} as bc_landed group by all having count(*) > 1)"""
         assert _one(con, duplicated) == 0
         scores = """select count(*) from (select eval_id, sample_id, epoch, scorer, score_key
             from inspect.sample_scores group by all having count(*) > 1)"""
@@ -141,7 +142,7 @@ def test_an_export_name_is_a_path_not_a_pattern(tmp_path):
     summary, con = _run(starred)
     assert summary.errors == []
     assert _samples(con) == table.num_rows
-    assert _one(con, "select count(distinct log_file) from inspect.samples") == 1
+    assert _one(con, f"select count(distinct log_file) from {LANDED_SAMPLES} as bc_landed") == 1
 
 
 # --------------------------------------------------------------------------- 7
@@ -216,7 +217,7 @@ def test_samples_without_an_epoch_are_counted_and_left_out(tmp_path):
     summary, con = _run(log)
     assert summary.errors == []
     assert _samples(con) == len(doc["samples"]) - missing
-    assert _one(con, "select count(*) from inspect.samples where epoch is null") == 0
+    assert _one(con, f"select count(*) from {LANDED_SAMPLES} as bc_landed where epoch is null") == 0
     assert f"{missing} sample(s) with no epoch: left out" in "\n".join(summary.notes)
 
 

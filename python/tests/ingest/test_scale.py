@@ -15,6 +15,7 @@ from budgetcurves.ingest import DuckDBWarehouse, _read, ingest
 from budgetcurves.ingest._export import read_samples_export
 from budgetcurves.ingest._files import FileStamp
 from budgetcurves.ingest._ingest import _NewFiles
+from budgetcurves.ingest._landing import LANDED_SAMPLES
 from budgetcurves.ingest._parallel import MIN_FILES_FOR_WORKERS, read_in_order
 from budgetcurves.ingest._warehouse import transaction
 
@@ -25,13 +26,17 @@ JSON_LOGS = sorted(EXAMPLE_LOGS.glob("*.json")) + sorted(REAL_LOGS.glob("*.json"
 
 
 def _landing(db: Path) -> list[pd.DataFrame]:
+    """The landed rows of ``db`` (the samples as staging reads them) but ``loaded_at``."""
     with duckdb.connect(str(db), read_only=True) as con:
         return [
-            con.execute(f"select {columns} from inspect.{table} order by all").df()
+            con.execute(f"select {columns} from {table} order by all").df()
             for table, columns in (
-                ("samples", "* exclude (loaded_at)"),
-                ("sample_scores", "*"),
-                ("log_files", "* exclude (loaded_at)"),
+                (
+                    f"{LANDED_SAMPLES} as bc_landed",
+                    "* exclude (loaded_at)",
+                ),
+                ("inspect.sample_scores", "*"),
+                ("inspect.log_files", "* exclude (loaded_at)"),
             )
         ]
 
@@ -92,6 +97,13 @@ def test_an_export_loaded_by_duckdb_equals_the_arrow_path(tmp_path):
         parsed = read_samples_export(str(EXAMPLE_EXPORT.resolve()))
         with transaction(warehouse):
             warehouse.replace(parsed, FileStamp(stat.st_size, stat.st_mtime_ns))
+    # DuckDB lands an export's samples narrow (export_samples, its evals' columns in
+    # export_evals), the raw usage and uuid with them: every column is the Arrow path's
+    with duckdb.connect(str(direct), read_only=True) as con:
+        narrow = con.execute(
+            "select count(*), count(model_usage), count(sample_uuid) from inspect.export_samples"
+        ).fetchall()
+    assert narrow == [(summary.samples_added,) * 3]
     for ours, theirs in zip(_landing(direct), _landing(arrow), strict=True):
         pd.testing.assert_frame_equal(ours, theirs)
 

@@ -13,6 +13,7 @@ import pytest
 
 from budgetcurves.ingest import LogReadError, _staged, ingest
 from budgetcurves.ingest._files import FileStamp
+from budgetcurves.ingest._landing import LANDED_SAMPLES
 
 from ..conftest import EXAMPLE_EXPORT
 
@@ -35,7 +36,10 @@ def landed(tmp_path_factory) -> dict[str, pa.Table]:
         summary = ingest([str(EXAMPLE_EXPORT)], con)
         assert summary.samples_added > 0
         return {
-            name: con.sql(f"select * exclude (loaded_at) from inspect.{name}").to_arrow_table()
+            # the samples as DuckDB lands an export's (export_samples, export_evals)
+            name: con.sql(
+                f"select * exclude (loaded_at) from {LANDED_SAMPLES} as bc_landed"
+            ).to_arrow_table()
             if name == "samples"
             else con.sql(f"select * from inspect.{name}").to_arrow_table()
             for name in KEY

@@ -10,6 +10,7 @@ import pytest
 
 from budgetcurves._project import run_dbt
 from budgetcurves.ingest import ingest
+from budgetcurves.ingest._landing import LANDED_SAMPLES
 
 from ..conftest import EXAMPLE_EXPORT, EXAMPLE_LOGS
 
@@ -125,7 +126,7 @@ def test_an_export_with_eval_config_columns_carries_the_limits(tmp_path):
         assert not ingest([str(export)], con).errors
         got = con.execute(
             "select distinct eval_token_limit, eval_token_limit_type, eval_message_limit "
-            "from inspect.samples"
+            f"from {LANDED_SAMPLES} as bc_landed"
         ).fetchall()
     assert got == [(5000, "output", None)]
 
