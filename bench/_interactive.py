@@ -1,4 +1,4 @@
-"""Warm calls in one process: ``python _interactive.py EXPORT REPEAT``.
+"""Warm calls in one process: ``python _interactive.py EXPORT REPEAT [WAYS]``.
 
 budgetcurves' drop-in ``scores_by_limit_df`` against inspect_viz's, each called once
 first (a process's first call imports, and budgetcurves compiles once per shape),
@@ -6,8 +6,9 @@ then interleaved ``REPEAT`` times, three ways: the same call again (the drop-in 
 the frame's database and builds nothing new); another option each call (``steps``
 100 then 50: the drop-in builds what the option reaches); other rows each call (two
 frames differing in one score, alternated: the drop-in loads and builds everything).
-Prints JSON (the last line): the median seconds of each side for each way, and
-where the drop-in's time goes on new rows.
+Prints JSON (the last line): the median seconds of each side for each way (WAYS:
+some of same,option,rows; default all), and where the drop-in's time goes on new
+rows.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ def interleaved(calls: list[dict], repeat: int) -> tuple[float, float]:
 
 def main() -> None:
     path, repeat = sys.argv[1], int(sys.argv[2])
+    only = sys.argv[3].split(",") if len(sys.argv) > 3 else None  # some of the ways
     frame = pd.read_parquet(path)
     if "status" in frame.columns:  # the drop-in's vars then name the statuses
         frame = frame.drop(columns="status")
@@ -97,7 +99,11 @@ def main() -> None:
         "option": [{"frame": frame, "options": {"steps": s}} for s in (100, 50)],
         "rows": [{"frame": f, "options": {}} for f in (frame, other)],
     }
-    medians = {way: interleaved(calls, repeat) for way, calls in ways.items()}
+    medians = {
+        way: interleaved(calls, repeat)
+        for way, calls in ways.items()
+        if only is None or way in only
+    }
     parts = [breakdown(frame) for _ in range(repeat)]
     median_parts = {key: statistics.median(p[key] for p in parts) for key in parts[0]}
     print(
