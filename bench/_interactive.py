@@ -92,8 +92,8 @@ def main() -> None:
     other = frame.copy()  # other rows: one sample's score changed
     other.loc[other.index[0], SCORE] = "I" if other[SCORE].iloc[0] != "I" else "C"
     reference(frame.copy(), score=SCORE, limit=LIMIT)
-    scores_by_limit_df(frame, SCORE, LIMIT)
     scores_by_limit_df(frame, SCORE, LIMIT, steps=50)  # compiled once per shape: cached
+    scores_by_limit_df(frame, SCORE, LIMIT)
     ways = {
         "same": [{"frame": frame, "options": {}}],
         "option": [{"frame": frame, "options": {"steps": s}} for s in (100, 50)],
