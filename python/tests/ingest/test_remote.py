@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from budgetcurves.ingest import ingest
+from budgetcurves.ingest._landing import LANDED_SAMPLES
 
 from ..conftest import EXAMPLE_EXPORT, EXAMPLE_LOGS
 
@@ -114,7 +115,8 @@ def test_a_remote_export_loads(s3):
     con = duckdb.connect()
     summary = ingest(["s3://logs/exports/samples.parquet"], con)
     assert summary.errors == [] and summary.samples_added == 93
-    assert _rows(con, "select distinct log_file from inspect.samples") == [
+    # an export lands narrow: its samples in export_samples, its evals' log file once
+    assert _rows(con, f"select distinct log_file from {LANDED_SAMPLES} as landed") == [
         ("s3://logs/exports/samples.parquet",)
     ]
 
