@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 from ._files import FileStamp
 from ._landing import (
+    LANDED_SAMPLES,
     SAMPLES_SCHEMA,
     SCHEMA,
     SCORES_SCHEMA,
@@ -249,8 +250,9 @@ class SparkWarehouse:
                     ) as writer:
                         for batch in batches:
                             writer.write_batch(batch)
+            # the export's samples as the scratch DuckDB landed them (narrow: export_samples)
             counts = staged.con.execute(
-                f"select eval_id, count(*) from {SCHEMA}.samples group by eval_id"
+                f"select eval_id, count(*) from {LANDED_SAMPLES} as bc_landed group by eval_id"
             ).fetchall()
             return self._stage(staged.parsed, stamp, {e: int(n) for e, n in counts}, folder)
 
