@@ -254,30 +254,22 @@ class Plan:
         call that changes ``steps`` leaves the samples' models as they are."""
         stamps: dict[str, str] = {}
         options = {s.unique_id: s for s in steps if s.name == "int_options"}
+        values: dict[str, Any] = {}
+        if self.options is not None:  # the options row, by column
+            columns, rows = self.options.rows("int_options")
+            values = dict(zip((c.split()[0] for c in columns.split(", ")), rows[0], strict=True))
         for step in steps:
             digest = hashlib.sha256(f"{sources}\0{step.kind}\0{step.sql}".encode())
             if self.options is not None and step.name in OPTION_MODELS:
                 digest.update(repr(self.options.rows(step.name)).encode())
             for upstream in step.depends_on:
                 if upstream in options and self.options is not None:
-                    read = self._options_read(step, options[upstream].relation)
+                    read = _options_read(step, options[upstream].relation, values)
                     digest.update(repr(read).encode())
                 else:
                     digest.update(stamps.get(upstream, upstream).encode())
             stamps[step.unique_id] = digest.hexdigest()
         return stamps
-
-    def _options_read(self, step: Step, relation: str) -> list[tuple[str, Any]]:
-        """The options (name, value) ``step`` reads from the options row, whose every
-        use is the scalar subquery ``(select NAME from RELATION)`` (macros/options.sql,
-        option_sql); all of them if the SQL reads the row in any other way."""
-        assert self.options is not None
-        columns, rows = self.options.rows("int_options")
-        values = dict(zip((c.split()[0] for c in columns.split(", ")), rows[0], strict=True))
-        uses = re.findall(r"\(select (\w+) from " + re.escape(relation) + r"\)", step.sql)
-        if step.sql.count(relation) != len(uses) or not set(uses) <= values.keys():
-            return sorted(values.items())
-        return sorted((name, values[name]) for name in set(uses))
 
     def _tests(
         self,
@@ -363,6 +355,17 @@ class Plan:
                 status = "pass"
             results.append(TestResult(test.name, int(failures or 0), status))
         return results
+
+
+def _options_read(step: Step, relation: str, values: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The options (name, value) of ``values`` (the options row) that ``step`` reads,
+    whose every use is the scalar subquery ``(select NAME from RELATION)``
+    (macros/options.sql, option_sql); all of them if the SQL reads the row in any
+    other way."""
+    uses = re.findall(r"\(select (\w+) from " + re.escape(relation) + r"\)", step.sql)
+    if step.sql.count(relation) != len(uses) or not set(uses) <= values.keys():
+        return sorted(values.items())
+    return sorted((name, values[name]) for name in set(uses))
 
 
 # ---------------------------------------------------------------------------- the cache
