@@ -24,7 +24,7 @@ from budgetcurves.ingest._landing import (
     Dialect,
 )
 
-from ..conftest import EXAMPLE_LOGS
+from ..conftest import EXAMPLE_EXPORT, EXAMPLE_LOGS
 
 #: A column of each landing table that an older warehouse did not have yet.
 NEW_COLUMNS = {
@@ -149,3 +149,28 @@ def test_every_engine_spells_every_landing_column(dialect, spelled):
         for field in schema:
             text = dialect.types["text"]
             assert (by_name[table][field.name] == text) == (str(field.type) == "string"), field
+
+
+def test_duckdb_stores_the_raw_texts_as_the_landing_says(tmp_path):
+    """The columns the landing names a compression for are stored with it (DuckDB's own
+    account of its segments, after a checkpoint), on logs' and on exports' samples."""
+    stored = {}
+    for source, table in ((EXAMPLE_LOGS, "samples"), (EXAMPLE_EXPORT, "export_samples")):
+        with duckdb.connect(str(tmp_path / f"{table}.duckdb")) as con:
+            assert ingest([str(source)], con).samples_added > 0
+            con.execute("checkpoint")
+            stored[table] = dict(
+                con.execute(
+                    "select column_name, list(distinct lower(compression)) from "
+                    "pragma_storage_info(?) where compression <> 'Constant' "
+                    "and segment_type not in ('VALIDITY') group by column_name",
+                    [f"{SCHEMA}.{table}"],
+                ).fetchall()
+            )
+    assert stored["samples"]["model_usage"] == ["zstd"]
+    assert stored["samples"]["metadata"] == ["zstd"]
+    assert stored["samples"]["sample_uuid"] == ["uncompressed"]
+    assert stored["export_samples"]["model_usage"] == ["zstd"]
+    assert stored["export_samples"]["sample_uuid"] == ["uncompressed"]
+    # a column the landing leaves to DuckDB is compressed its own way
+    assert "uncompressed" not in stored["samples"]["eval_id"]
