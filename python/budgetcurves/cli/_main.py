@@ -251,6 +251,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     _check_size(args)
     try:
         frame = read_scores(args.db, limit=args.limit, facet=args.facet)
+        _done_reading(args)
         plot = scores_by_limit(
             frame, title=args.title, width=args.width, height=args.height, dpi=args.dpi
         )
@@ -261,6 +262,14 @@ def cmd_plot(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"plot: wrote {one_line(str(out))}")
     return 0
+
+
+def _done_reading(args: argparse.Namespace) -> None:
+    """Tell whoever waits (``run``'s :func:`_drawing_process`) that the database is
+    closed: the figure's rows are read, only the drawing is left."""
+    done = getattr(args, "done_reading", None)
+    if done is not None:
+        done()
 
 
 @contextmanager
@@ -295,7 +304,9 @@ def _plot_html(args: argparse.Namespace, out: Path) -> int:
     from ..plot._html import write_report
 
     with _as_user_errors(out), _written_whole(out) as partial:
-        figures = write_report(limit_frames(args.db, args.facet), partial, title=args.title)
+        frames = limit_frames(args.db, args.facet)
+        _done_reading(args)
+        figures = write_report(frames, partial, title=args.title)
     if not args.quiet:
         print(f"plot: wrote {one_line(str(out))} ({figures} figures)")
     return 0
@@ -314,9 +325,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_compiled(args: argparse.Namespace) -> None:
+def build_compiled(args: argparse.Namespace, checkpoint: bool = True) -> None:
     """What ``cmd_build`` builds (models, seeds, data tests), from the SQL dbt compiled
-    for these vars and this database (cached), executed by DuckDB in this process."""
+    for these vars and this database (cached), executed by DuckDB in this process.
+    ``checkpoint=False``: the build is closed in its write-ahead log, committed but not
+    yet written into the file (:func:`_checkpoint` does, or whoever opens it next)."""
     from .._compiled import compiled_plan, database_name
 
     variables = _build_vars(args)
@@ -325,6 +338,8 @@ def build_compiled(args: argparse.Namespace) -> None:
     try:
         plan.execute(con)
         rows = plan.row_count(con, "scores_by_limit")
+        if not checkpoint:
+            con.execute("pragma disable_checkpoint_on_shutdown")
     finally:
         con.close()
     if rows == 0:
@@ -380,8 +395,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         if status == EXIT_NOTHING_READ:
             _err("run: nothing could be read from LOGS, so nothing was built or drawn")
             return status
-        build_compiled(args)
-        drawn = draw()
+        # the build's checkpoint (about 0.6 s at 1e6 samples) is left to be made while
+        # the figure is drawn, once the drawing process has read its rows
+        build_compiled(args, checkpoint=False)
+        drawn = draw(lambda: _checkpoint(args.db))
     if drawn != 0:
         return drawn
     if not args.quiet:
@@ -390,12 +407,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def _drawing_process(args: argparse.Namespace) -> Iterator[Callable[[], int]]:
+def _drawing_process(
+    args: argparse.Namespace,
+) -> Iterator[Callable[[Callable[[], None]], int]]:
     """Start the process that draws ``run``'s figure (``cli/_draw.py``): it imports
     plotnine and matplotlib and draws a first figure on the other core while ``run``
-    ingests and builds. Yields ``draw()``: send it the options and wait for its exit
-    code, plot's own. Left without ``draw()`` (a failure, Ctrl-C), it is stopped and
-    waited for: nothing outlives the command."""
+    ingests and builds. Yields ``draw(while_drawing)``: send it the options, call
+    ``while_drawing`` once it has read the figure's rows, and wait for its exit code,
+    plot's own. Left without ``draw`` (a failure, Ctrl-C), it is stopped and waited
+    for: nothing outlives the command."""
     import subprocess
 
     from .. import __file__ as package_init
@@ -406,33 +426,59 @@ def _drawing_process(args: argparse.Namespace) -> Iterator[Callable[[], int]]:
     root = str(Path(package_init).parents[1])
     start = (
         f"import sys\nif {root!r} not in sys.path: sys.path.insert(0, {root!r})\n"
-        "from budgetcurves.cli._draw import main\nsys.exit(main())"
+        "from budgetcurves.cli._draw import run\nrun()"
     )
-    child = subprocess.Popen(
-        [sys.executable, "-c", start, Path(args.out).suffix.lower()], stdin=subprocess.PIPE
-    )
+    # the child writes a byte to `read_done` once it has read the figure's rows and
+    # closed the database (or closes it, exiting)
+    read_done, told = os.pipe()
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-c", start, Path(args.out).suffix.lower(), str(told)],
+            stdin=subprocess.PIPE,
+            pass_fds=(told,),
+        )
+    finally:
+        os.close(told)
     stdin = child.stdin
     assert stdin is not None
 
-    def draw() -> int:
+    def draw(while_drawing: Callable[[], None]) -> int:
+        """Draw, and run ``while_drawing`` once the figure's rows are read."""
         options = argparse.Namespace(**{k: v for k, v in vars(args).items() if k != "func"})
         if child.poll() is not None:  # it could not start: draw here, as plot would
-            return cmd_plot(args)
+            code = cmd_plot(args)
+            while_drawing()
+            return code
         for stream in (sys.stdout, sys.stderr):  # what we said so far comes first
             stream.flush()
         with suppress(BrokenPipeError):
             stdin.write(pickle.dumps(options))
             stdin.close()
+        os.read(read_done, 1)  # b"" when it ended first
+        while_drawing()
         code = child.wait()
         return code if code >= 0 else EXIT_FAILED  # < 0: killed (out of memory, say)
 
     try:
         yield draw
     finally:
+        os.close(read_done)
         if child.returncode is None:
             stdin.close()
             child.kill()
             child.wait()
+
+
+def _checkpoint(db: str) -> None:
+    """Write what the log of ``db`` holds into the file, so that the file alone has
+    every committed row (as a copy of it does). Another process that has the database
+    open does it instead, on its own close."""
+    with suppress(DatabaseBusy):
+        con = _connect(db, 0)
+        try:
+            con.execute("checkpoint")
+        finally:
+            con.close()
 
 
 def _say_headroom(args: argparse.Namespace) -> None:

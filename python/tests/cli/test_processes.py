@@ -4,11 +4,13 @@ process, not even a zombie, in the session it started."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from ..conftest import EXAMPLE_LOGS
@@ -108,3 +110,32 @@ def test_run_says_a_drawing_error_in_plots_words_and_code(tmp_path):
     assert process.stderr == plot.stderr
     assert process.stderr.count("\n") == 1 and "facet 'nope'" in process.stderr
     assert not out.exists()
+    assert_whole_in_the_file(db, tmp_path / "copy.duckdb")
+
+
+def assert_whole_in_the_file(db: Path, copy: Path) -> None:
+    """Every row of ``db``'s marts is in its file, not left in its write-ahead log:
+    a copy of the file alone (what a user copies or sends) has all of them."""
+    assert not db.with_name(db.name + ".wal").exists()
+    shutil.copyfile(db, copy)
+    marts = ("scores_by_limit", "scores_by_limit_exact", "budget_to_reach", "budget_headroom")
+    counts = []
+    for path in (db, copy):
+        with duckdb.connect(str(path), read_only=True) as con:
+            counts.append([con.execute(f"select count(*) from {m}").fetchone() for m in marts])
+    assert counts[0] == counts[1] and all(n and n[0] > 0 for n in counts[0])
+
+
+def test_run_writes_its_build_into_the_database_file(tmp_path):
+    """`run` leaves the build's checkpoint to the time its figure is drawn; it is made,
+    and the figure drawn, before `run` returns."""
+    db, out = tmp_path / "p.duckdb", tmp_path / "p.png"
+    process = subprocess.run(
+        [str(BIN / "budgetcurves"), "run", str(EXAMPLE_LOGS), "--db", str(db), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert process.returncode == 0, process.stderr
+    assert out.stat().st_size > 0 and "plot: wrote" in process.stdout
+    assert_whole_in_the_file(db, tmp_path / "copy.duckdb")
