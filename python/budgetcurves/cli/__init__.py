@@ -1,5 +1,5 @@
 """The command line: wires ingest, dbt and the plot together; computes nothing itself."""
 
-from ._main import main
+from ._main import console, main
 
-__all__ = ["main"]
+__all__ = ["console", "main"]
