@@ -9,7 +9,7 @@ together: a commit per file costs more than reading a small log.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any
 
@@ -21,13 +21,14 @@ from ._export import export_queries
 from ._files import FileStamp
 from ._landing import (
     DUCKDB,
+    LEDGER_SCHEMA,
     SAMPLES_SCHEMA,
     SCHEMA,
     SCORES_SCHEMA,
     TABLES,
     ParsedFile,
     decode_eval_ids,
-    ledger_rows,
+    ledger_dicts,
     migrate,
 )
 from ._rows import (
@@ -111,6 +112,36 @@ def _insert_samples(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection
     return con.execute(
         f"insert into {SCHEMA}.samples by name select *, {_NOW_UTC} as loaded_at from bc_samples"
     )
+
+
+def _listed(
+    con: duckdb.DuckDBPyConnection, columns: Mapping[str, tuple[str, list[Any]]]
+) -> duckdb.DuckDBPyRelation:
+    """Rows given as a list of values per column (name -> DuckDB type, values) as a
+    relation of ``con``, the values bound. Not an Arrow table: pyarrow's first array
+    made from Python values imports pandas (0.15 s), which loading an export has no
+    other use for."""
+    select = ", ".join(
+        f"unnest(${name}::{duck_type}[]) as {name}" for name, (duck_type, _) in columns.items()
+    )
+    return con.sql(f"select {select}", params={n: v for n, (_, v) in columns.items()})
+
+
+def _ledger(
+    con: duckdb.DuckDBPyConnection, files: Iterable[tuple[ParsedFile, FileStamp, int]]
+) -> duckdb.DuckDBPyRelation:
+    """The ledger's rows (:func:`ledger_dicts`) for ``files`` as a relation of ``con``."""
+    rows = ledger_dicts(files)
+    return _listed(
+        con,
+        {
+            f.name: (_LEDGER_TYPES[str(f.type)], [row[f.name] for row in rows])
+            for f in LEDGER_SCHEMA
+        },
+    )
+
+
+_LEDGER_TYPES = {"string": "varchar", "int32": "integer", "int64": "bigint"}
 
 
 def _insert_ledger(con: duckdb.DuckDBPyConnection, verb: str = "insert") -> None:
@@ -210,7 +241,7 @@ class DuckDBWarehouse:
         views = {
             "bc_samples": _few_chunks([p.samples for p, _ in files]),
             "bc_scores": _few_chunks([p.scores for p, _ in files]),
-            "bc_ledger": ledger_rows((p, stamp, p.samples.num_rows) for p, stamp in files),
+            "bc_ledger": _ledger(self.con, ((p, stamp, p.samples.num_rows) for p, stamp in files)),
         }
         with _views(self.con, views):
             _insert_samples(self.con)
@@ -232,7 +263,7 @@ class DuckDBWarehouse:
         and the temporary table ``bc_evals`` its evals (``export_evals``)."""
         con = self.con
         views = {
-            "bc_eval_ids": pa.table({"eval_id": pa.array(parsed.eval_ids, pa.string())}),
+            "bc_eval_ids": _listed(con, {"eval_id": ("varchar", parsed.eval_ids)}),
             "bc_samples": samples,
             "bc_scores": scores,
         }
@@ -254,7 +285,7 @@ class DuckDBWarehouse:
             con.execute(f"insert into {SCHEMA}.sample_scores by name select * from bc_scores")
             if check is not None:
                 check(con, parsed)
-        with _views(con, {"bc_ledger": ledger_rows([(parsed, stamp, added)])}):
+        with _views(con, {"bc_ledger": _ledger(con, [(parsed, stamp, added)])}):
             _insert_ledger(con, "insert or replace")
         return Replaced(added, removed, taken)
 
@@ -328,8 +359,11 @@ class DuckDBWarehouse:
         try:
             eval_ids = [row[0] for row in con.execute(queries.eval_ids).fetchall()]
             # the rows are DuckDB's relations, read as they are written
-            no_rows = (SAMPLES_SCHEMA.empty_table(), SCORES_SCHEMA.empty_table())
-            parsed = ParsedFile(path, "samples_df", None, eval_ids, None, *no_rows)
+            # (from no batches: an empty_table() would import pandas, as _listed says)
+            no_samples, no_scores = (
+                pa.Table.from_batches([], s) for s in (SAMPLES_SCHEMA, SCORES_SCHEMA)
+            )
+            parsed = ParsedFile(path, "samples_df", None, eval_ids, None, no_samples, no_scores)
             parsed.notes = list(queries.notes)
             scores = con.sql(queries.scores)
             # an eval's columns once per eval where its rows agree on them (a samples_df

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import orjson
 import pyarrow as pa
@@ -392,7 +393,12 @@ def migrate(
 
 def ledger_rows(files: Iterable[tuple[ParsedFile, FileStamp, int]]) -> pa.Table:
     """The ledger's rows (but ``loaded_at``) for files written with so many samples each."""
-    rows = [
+    return pa.Table.from_pylist(ledger_dicts(files), schema=LEDGER_SCHEMA)
+
+
+def ledger_dicts(files: Iterable[tuple[ParsedFile, FileStamp, int]]) -> list[dict[str, Any]]:
+    """:func:`ledger_rows` as a dict per file, by column name."""
+    return [
         {
             "log_file": parsed.path,
             "file_kind": parsed.kind,
@@ -407,4 +413,3 @@ def ledger_rows(files: Iterable[tuple[ParsedFile, FileStamp, int]]) -> pa.Table:
         }
         for parsed, stamp, samples in files
     ]
-    return pa.Table.from_pylist(rows, schema=LEDGER_SCHEMA)
