@@ -192,14 +192,34 @@
     columns have no statistics (literals of the unpivot, expressions of a union), so
     PostgreSQL guesses a tenth of the rows as groups: at 1e7 samples 4.25e6 groups for
     int_curves__task_sizes (850 real), too many for a hash table by its estimate, and
-    it sorted all 42.5e6 long rows on disk instead (43 s; hashed, 14 s). Empty on
-    the other engines. -#}
+    it sorted all 42.5e6 long rows on disk instead (43 s; hashed, 14 s). And the
+    parallel workers alone group them (parallel_workers_only). Empty on the other
+    engines. -#}
 {% macro hash_long_rows() -%}
     {{ return(adapter.dispatch('hash_long_rows', 'budgetcurves')()) }}
 {%- endmacro %}
 {% macro default__hash_long_rows() %}{% endmacro %}
 {% macro postgres__hash_long_rows() -%}
-    set local enable_sort = off
+    set local enable_sort = off;
+    {{ budgetcurves.parallel_workers_only() }}
+{%- endmacro %}
+
+{#- On PostgreSQL, a parallel query's leader only gathers and finishes what its workers
+    return, rather than also scanning and grouping beside them: with two workers on two
+    cores a third process only competed with them for the cores, and the final step
+    (int_curves__breakpoints' hash aggregate over the workers' 720,000 partial groups at
+    1e6 samples; a key test's aggregate of every row, where no group is repeated) began
+    when the slowest of three finished. int_curves__breakpoints 4.5 s where 5.4 s with
+    the leader scanning, the key test of the samples' staging view 1.25 s where 1.5 s
+    (docs/performance.md, issue 23). A server with more cores than the workers per
+    query gives each query more workers (`max_parallel_workers_per_gather`). Empty on
+    the other engines. -#}
+{% macro parallel_workers_only() -%}
+    {{ return(adapter.dispatch('parallel_workers_only', 'budgetcurves')()) }}
+{%- endmacro %}
+{% macro default__parallel_workers_only() %}{% endmacro %}
+{% macro postgres__parallel_workers_only() -%}
+    set local parallel_leader_participation = off
 {%- endmacro %}
 
 {#- Every data test's query on PostgreSQL runs after the same settings as a model's
@@ -207,9 +227,11 @@
     tables grouped their rows with the server's 4MB `work_mem` (on disk) and JIT,
     1.7 s where 0.9 s will do. dbt's own `get_test_sql` overridden for PostgreSQL
     (the root project's macro comes first in dbt's dispatch): the settings, then
-    dbt's query, in the test's one statement. -#}
+    dbt's query, in the test's one statement. Its parallel workers alone scan
+    (parallel_workers_only): a key test groups every row once more after them. -#}
 {% macro postgres__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) -%}
     {{ budgetcurves.session_settings() }};
+    {{ budgetcurves.parallel_workers_only() }};
     {{ dbt.default__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) }}
 {%- endmacro %}
 

@@ -14,7 +14,7 @@ import os
 import pandas as pd
 import pytest
 
-from budgetcurves._project import DbtError, run_dbt
+from budgetcurves._project import PROJECT_DIR, DbtError, run_dbt
 from budgetcurves.ingest import PostgresWarehouse, _staged, forget, ingest
 from budgetcurves.ingest._landing import POSTGRES
 
@@ -160,6 +160,24 @@ def test_the_seeds_are_analyzed(postgres_mart):
         (SCHEMA,),
     )
     assert {"model_prices", "model_info", "int_samples__scored"} <= set(analyzed.relname)
+
+
+def test_only_the_intermediate_tables_are_unlogged(postgres_mart):
+    """The intermediate tables, rebuilt by every build, are written without WAL
+    (dbt_project.yml's `unlogged`); the marts users read and the seeds stay logged, so
+    a crash or a replica does not lose them."""
+    tables = _query(
+        "select c.relname, c.relpersistence from pg_class as c "
+        "join pg_namespace as n on n.oid = c.relnamespace "
+        "where n.nspname = %s and c.relkind = 'r'",
+        (SCHEMA,),
+    ).set_index("relname")["relpersistence"]
+    marts = {p.stem for p in (PROJECT_DIR / "models" / "marts").glob("*.sql")}
+    intermediate = {n for n in tables.index if n.startswith("int_")}
+    assert marts <= set(tables.index)
+    assert {"int_samples__scored", "int_curves__breakpoints"} <= intermediate
+    assert set(tables[sorted(intermediate)]) == {"u"}
+    assert set(tables[sorted(marts | {"model_prices", "model_info"})]) == {"p"}
 
 
 def test_score_to_float_matches_inspect(loaded):
