@@ -474,12 +474,8 @@ def _checkpoint(db: str) -> None:
     """Write what the log of ``db`` holds into the file, so that the file alone has
     every committed row (as a copy of it does). Another process that has the database
     open does it instead, on its own close."""
-    with suppress(DatabaseBusy):
-        con = _connect(db, 0)
-        try:
-            con.execute("checkpoint")
-        finally:
-            con.close()
+    with suppress(DatabaseBusy), _connect(db, 0) as con:
+        con.execute("checkpoint")
 
 
 def _say_headroom(args: argparse.Namespace) -> None:

@@ -22,6 +22,7 @@ from ._files import FileStamp
 from ._landing import (
     DUCKDB,
     LEDGER_SCHEMA,
+    LOG_FILES,
     SAMPLES_SCHEMA,
     SCHEMA,
     SCORES_SCHEMA,
@@ -132,16 +133,10 @@ def _ledger(
 ) -> duckdb.DuckDBPyRelation:
     """The ledger's rows (:func:`ledger_dicts`) for ``files`` as a relation of ``con``."""
     rows = ledger_dicts(files)
+    types = {column.name: DUCKDB.types[column.type] for column in LOG_FILES.columns}
     return _listed(
-        con,
-        {
-            f.name: (_LEDGER_TYPES[str(f.type)], [row[f.name] for row in rows])
-            for f in LEDGER_SCHEMA
-        },
+        con, {name: (types[name], [row[name] for row in rows]) for name in LEDGER_SCHEMA.names}
     )
-
-
-_LEDGER_TYPES = {"string": "varchar", "int32": "integer", "int64": "bigint"}
 
 
 def _insert_ledger(con: duckdb.DuckDBPyConnection, verb: str = "insert") -> None:
@@ -324,13 +319,9 @@ class DuckDBWarehouse:
         with _errors():
             self.con.execute(
                 f"""delete from {SCHEMA}.sample_scores where eval_id in (
-                    select eval_id from {SCHEMA}.samples where log_file = ?)""",
-                [path],
-            )
-            self.con.execute(
-                f"""delete from {SCHEMA}.sample_scores where eval_id in (
-                    select eval_id from {SCHEMA}.export_evals where log_file = ?)""",
-                [path],
+                    select eval_id from {SCHEMA}.samples where log_file = ?
+                    union select eval_id from {SCHEMA}.export_evals where log_file = ?)""",
+                [path, path],
             )
             removed = _count(
                 self.con.execute(f"delete from {SCHEMA}.samples where log_file = ?", [path])

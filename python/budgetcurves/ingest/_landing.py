@@ -244,7 +244,7 @@ EXPORT_EVAL_COLUMNS = (
 _SAMPLE_COLUMN = {column.name: column for column in SAMPLES.columns}
 EXPORT_SAMPLES = Table(
     "export_samples",
-    tuple(_stored(_SAMPLE_COLUMN[name]) for name in EXPORT_SAMPLE_COLUMNS),
+    tuple(_SAMPLE_COLUMN[name] for name in EXPORT_SAMPLE_COLUMNS),
     identity=("eval_id", "sample_id", "epoch"),
 )
 EXPORT_EVALS = Table(
